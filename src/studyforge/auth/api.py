@@ -1,0 +1,35 @@
+"""`POST /auth/token` (OAuth2 password form) and `GET /auth/me`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+
+from studyforge.auth.deps import CurrentUser
+from studyforge.auth.models import User
+from studyforge.auth.schemas import Token, UserOut
+from studyforge.auth.service import authenticate, issue_token
+from studyforge.db import SessionDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=Token)
+def login(
+    request: Request,
+    session: SessionDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> Token:
+    """Exchange a username and password for a bearer token."""
+    user = authenticate(session, form.username, form.password)
+    settings = request.app.state.platform.settings
+    token = issue_token(user, settings.secret_key(), settings.jwt_ttl_minutes)
+    return Token(access_token=token, expires_in=settings.jwt_ttl_minutes * 60)
+
+
+@router.get("/me", response_model=UserOut)
+def me(user: CurrentUser) -> User:
+    """The signed-in user."""
+    return user

@@ -1,0 +1,175 @@
+"""One validated Settings object, read from the environment (and an optional `.env`).
+
+Every setting has the `STUDYFORGE_` prefix; where the specification uses a conventional name
+(`DATABASE_URL`, `DB_HOST`, `REDIS_URL`, `RABBITMQ_HOST`, `OPENAI_API_KEY`, ...) that name is
+accepted too. Defaults are the embedded mode: SQLite under `STUDYFORGE_HOME`, inline jobs, a
+local blob folder and the offline AI providers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import AliasChoices, Field, PrivateAttr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_LENGTH = 32
+
+
+def _env(name: str, *aliases: str) -> AliasChoices:
+    return AliasChoices(f"STUDYFORGE_{name}", *aliases)
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; see the README's configuration table for every field."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # --- server -----------------------------------------------------------------------------
+    home: Path = Field(Path("var"), validation_alias=_env("HOME"))
+    host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
+    port: int = Field(8000, validation_alias=_env("PORT", "PORT"))
+    log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
+    max_body_bytes: int = Field(50 * 1024 * 1024, validation_alias=_env("MAX_BODY_BYTES"))
+
+    # --- database ---------------------------------------------------------------------------
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL", "DATABASE_URL"))
+    db_host: str | None = Field(None, validation_alias=_env("DB_HOST", "DB_HOST"))
+    db_port: int = Field(5432, validation_alias=_env("DB_PORT", "DB_PORT"))
+    db_name: str = Field("studyforge", validation_alias=_env("DB_NAME", "DB_NAME"))
+    db_user: str = Field("postgres", validation_alias=_env("DB_USER", "DB_USER"))
+    db_password: str = Field("", validation_alias=_env("DB_PASSWORD", "DB_PASSWORD"))
+
+    # --- auth -------------------------------------------------------------------------------
+    jwt_secret: str | None = Field(None, validation_alias=_env("JWT_SECRET", "JWT_SECRET"))
+    jwt_ttl_minutes: int = Field(12 * 60, validation_alias=_env("JWT_TTL_MINUTES"))
+
+    # --- jobs -------------------------------------------------------------------------------
+    jobs: Literal["inline", "celery"] = Field("inline", validation_alias=_env("JOBS"))
+    job_workers: int = Field(4, ge=1, validation_alias=_env("JOB_WORKERS"))
+    job_max_attempts: int = Field(3, ge=1, validation_alias=_env("JOB_MAX_ATTEMPTS"))
+    job_backoff_seconds: float = Field(2.0, ge=0, validation_alias=_env("JOB_BACKOFF_SECONDS"))
+    job_lease_seconds: float = Field(30.0, gt=0, validation_alias=_env("JOB_LEASE_SECONDS"))
+    celery_broker_url: str | None = Field(
+        None, validation_alias=_env("CELERY_BROKER_URL", "CELERY_BROKER_URL")
+    )
+
+    # --- brokers ----------------------------------------------------------------------------
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL", "REDIS_URL"))
+    kafka_bootstrap_servers: str | None = Field(
+        None, validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS")
+    )
+    rabbitmq_host: str | None = Field(None, validation_alias=_env("RABBITMQ_HOST", "RABBITMQ_HOST"))
+    rabbitmq_port: int = Field(5672, validation_alias=_env("RABBITMQ_PORT", "RABBITMQ_PORT"))
+    rabbitmq_username: str = Field(
+        "guest", validation_alias=_env("RABBITMQ_USERNAME", "RABBITMQ_USERNAME")
+    )
+    rabbitmq_password: str = Field(
+        "guest", validation_alias=_env("RABBITMQ_PASSWORD", "RABBITMQ_PASSWORD")
+    )
+    rabbitmq_vhost: str = Field("/", validation_alias=_env("RABBITMQ_VHOST", "RABBITMQ_VHOST"))
+    events_exchange: str = Field("studyforge.events", validation_alias=_env("EVENTS_EXCHANGE"))
+    events_poll_seconds: float = Field(1.0, gt=0, validation_alias=_env("EVENTS_POLL_SECONDS"))
+
+    # --- storage ----------------------------------------------------------------------------
+    s3_bucket: str | None = Field(None, validation_alias=_env("S3_BUCKET"))
+    s3_endpoint_url: str | None = Field(None, validation_alias=_env("S3_ENDPOINT_URL"))
+    s3_region: str = Field("us-east-1", validation_alias=_env("S3_REGION", "AWS_REGION"))
+    s3_access_key_id: str | None = Field(
+        None, validation_alias=_env("S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID")
+    )
+    s3_secret_access_key: str | None = Field(
+        None, validation_alias=_env("S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY")
+    )
+
+    # --- AI providers -----------------------------------------------------------------------
+    openai_api_key: str | None = Field(
+        None, validation_alias=_env("OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=_env("OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    openrouter_api_key: str | None = Field(
+        None, validation_alias=_env("OPENROUTER_API_KEY", "OPENROUTER_API_KEY")
+    )
+
+    _secret: str | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _check_secret(self) -> Settings:
+        if not is_loopback(self.host) and (
+            self.jwt_secret is None
+            or len(self.jwt_secret) < MIN_SECRET_LENGTH
+            or self.jwt_secret.lower() in {"secret", "changeme", "change-me"}
+        ):
+            raise ValueError(
+                f"STUDYFORGE_JWT_SECRET must be set to at least {MIN_SECRET_LENGTH} random "
+                f"characters when the server binds to {self.host!r} (not loopback)"
+            )
+        return self
+
+    # --- derived values ---------------------------------------------------------------------
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL: DATABASE_URL, else the DB_* variables, else SQLite in home."""
+        if self.database_url:
+            url = self.database_url
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix) :]
+            return url
+        if self.db_host:
+            auth = quote(self.db_user, safe="")
+            if self.db_password:
+                auth += ":" + quote(self.db_password, safe="")
+            return f"postgresql+psycopg://{auth}@{self.db_host}:{self.db_port}/{self.db_name}"
+        return f"sqlite:///{(self.home / 'studyforge.db').resolve()}"
+
+    @property
+    def rabbitmq_url(self) -> str | None:
+        """AMQP URL built from the RABBITMQ_* settings, or None when RabbitMQ is not configured."""
+        if not self.rabbitmq_host:
+            return None
+        vhost = quote(self.rabbitmq_vhost, safe="")
+        user = quote(self.rabbitmq_username, safe="")
+        password = quote(self.rabbitmq_password, safe="")
+        return f"amqp://{user}:{password}@{self.rabbitmq_host}:{self.rabbitmq_port}/{vhost}"
+
+    @property
+    def job_broker_url(self) -> str | None:
+        """Celery broker: CELERY_BROKER_URL, else Redis, else RabbitMQ."""
+        return self.celery_broker_url or self.redis_url or self.rabbitmq_url
+
+    def secret_key(self) -> str:
+        """The JWT signing secret; on loopback a random one is kept in the home folder."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self._secret is None:
+            path = self.home / "jwt-secret"
+            if not path.exists():
+                self.home.mkdir(parents=True, exist_ok=True)
+                path.touch(mode=0o600)
+                path.write_text(secrets.token_urlsafe(48))
+            self._secret = path.read_text().strip()
+        return self._secret
+
+
+def is_loopback(host: str) -> bool:
+    """True when `host` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,142 @@
+"""One error base and the single handler that renders every error in the shared shape.
+
+Every error body is `{"error": "...", "code": "SNAKE_CODE", "timestamp": "ISO-8601"}` with an
+optional `"details"`. Features subclass `AppError` (e.g. `class CourseNotFound(NotFound)`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """Base of every error a client may see."""
+
+    status: int = 400
+    code: str = "BAD_REQUEST"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.details = details
+        self.headers = headers
+
+
+class NotFound(AppError):
+    """A resource that does not exist or belongs to someone else."""
+
+    status = 404
+    code = "NOT_FOUND"
+
+
+class Unauthorized(AppError):
+    """Missing, expired or invalid credentials."""
+
+    status = 401
+    code = "UNAUTHORIZED"
+
+    def __init__(self, message: str = "Not authenticated", **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(message, **kw)
+
+
+class Conflict(AppError):
+    """The request conflicts with the current state of a resource."""
+
+    status = 409
+    code = "CONFLICT"
+
+
+class TransientError(Exception):
+    """A failure worth retrying with backoff (network blip, rate limit, broker restart)."""
+
+
+def error_body(message: str, code: str, details: Any = None) -> dict[str, Any]:
+    """The shared error shape."""
+    body: dict[str, Any] = {
+        "error": message,
+        "code": code,
+        "timestamp": datetime.now(UTC).isoformat(),
+    }
+    if details is not None:
+        body["details"] = jsonable_encoder(details)
+    return body
+
+
+_CODE_NAMES = {413: "PAYLOAD_TOO_LARGE", 422: "VALIDATION_ERROR"}
+
+
+def _status_code_name(status: int) -> str:
+    if status in _CODE_NAMES:
+        return _CODE_NAMES[status]
+    try:
+        return HTTPStatus(status).name
+    except ValueError:
+        return "HTTP_ERROR"
+
+
+async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(
+        error_body(exc.message, exc.code, exc.details), exc.status, headers=exc.headers
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return JSONResponse(
+        error_body(message, _status_code_name(exc.status_code)),
+        exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
+    # Echoing back the rejected input could leak a password; keep location and message only.
+    return [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in errors
+    ]
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = _clean_validation_errors(exc.errors())
+    return JSONResponse(error_body("Invalid request", "VALIDATION_ERROR", details), 422)
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s: %r", request.method, request.url.path, exc, exc_info=exc)
+    return JSONResponse(error_body("Internal server error", "INTERNAL_ERROR"), 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error the shared shape."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,1 @@
+"""Transactional outbox: domain events written with the change they report, relayed to brokers."""

@@ -1,0 +1,53 @@
+"""Reading and cancelling jobs on behalf of their owner."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from studyforge.db import utcnow
+from studyforge.errors import NotFound
+from studyforge.events.service import emit
+from studyforge.jobs.models import TERMINAL, Job, JobStatus
+from studyforge.jobs.registry import snapshot
+
+
+class JobNotFound(NotFound):
+    """No such job for this user."""
+
+    code = "JOB_NOT_FOUND"
+
+
+def get_job(session: Session, job_id: uuid.UUID, user_id: uuid.UUID) -> Job:
+    """The caller's job, or 404 (also for another user's job)."""
+    row = session.get(Job, job_id)
+    if row is None or row.user_id != user_id:
+        raise JobNotFound("Job not found")
+    return row
+
+
+def list_jobs_stmt(user_id: uuid.UUID, status: JobStatus | None = None) -> Select[Job]:
+    """Select the caller's jobs, newest first."""
+    stmt = select(Job).where(Job.user_id == user_id).order_by(Job.created_at.desc())
+    if status is not None:
+        stmt = stmt.where(Job.status == status)
+    return stmt
+
+
+def cancel_job(session: Session, row: Job) -> Job:
+    """Cancel a queued job at once; ask a running one to stop at its next progress report."""
+    if row.status in TERMINAL:
+        return row
+    row.cancel_requested = True
+    if row.status is JobStatus.QUEUED:
+        row.status = JobStatus.CANCELLED
+        row.finished_at = utcnow()
+        row.error = "Cancelled"
+        kind = "job.cancelled"
+    else:
+        kind = "job.cancel_requested"
+    session.flush()
+    emit(session, kind, snapshot(row), stream_id=row.id, user_id=row.user_id)
+    return row

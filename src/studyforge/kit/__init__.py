@@ -1,0 +1,1 @@
+"""Small shared helpers (pagination, redaction, request limits). No domain logic here."""

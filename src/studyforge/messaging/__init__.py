@@ -1,0 +1,1 @@
+"""Broker edges: publishers of outbox events (and, later, consumers of inbound commands)."""

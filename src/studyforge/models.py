@@ -1,0 +1,8 @@
+"""Every table, imported in one place so Alembic and `create_all` see the whole schema."""
+
+from studyforge.auth.models import User
+from studyforge.db import Base
+from studyforge.events.models import OutboxEvent
+from studyforge.jobs.models import Job
+
+__all__ = ["Base", "Job", "OutboxEvent", "User"]

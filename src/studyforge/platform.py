@@ -1,0 +1,163 @@
+"""The process's clients, built once from Settings: database, job runner, blobs, event relay.
+
+`app.py` builds a Platform in the FastAPI lifespan; `studyforge worker` builds one in the Celery
+worker process. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from studyforge.config import Settings
+from studyforge.db import make_engine, make_session_factory
+from studyforge.events.relay import Publisher, Relay
+from studyforge.jobs.execute import Executor
+from studyforge.jobs.runners import (
+    CeleryRunner,
+    InlineRunner,
+    NullRunner,
+    Runner,
+    Sweeper,
+    dispatch_queued,
+    requeue_orphans,
+)
+from studyforge.storage import BlobStore, LocalBlobStore, S3BlobStore, make_s3_client
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Platform:
+    """Everything a request or a job needs besides its own arguments."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    executor: Executor
+    runner: Runner
+    relay: Relay
+    celery: Any = None
+    background: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Stop background threads and release connections."""
+        for item in self.background:
+            item.stop()
+        self.relay.stop()
+        self.runner.close()
+        self.engine.dispose()
+
+
+def make_blobs(settings: Settings) -> BlobStore:
+    """Local folder under home, or S3 when a bucket is configured (created if missing)."""
+    if not settings.s3_bucket:
+        return LocalBlobStore(settings.home / "blobs")
+    client = make_s3_client(
+        settings.s3_endpoint_url,
+        settings.s3_region,
+        settings.s3_access_key_id,
+        settings.s3_secret_access_key,
+    )
+    try:
+        client.head_bucket(Bucket=settings.s3_bucket)
+    except client.exceptions.ClientError:
+        client.create_bucket(Bucket=settings.s3_bucket)
+    return S3BlobStore(client, settings.s3_bucket)
+
+
+def make_publishers(settings: Settings) -> list[Publisher]:
+    """One publisher per configured broker (Kafka, RabbitMQ)."""
+    publishers: list[Publisher] = []
+    if settings.kafka_bootstrap_servers:
+        from studyforge.messaging.kafka import KafkaPublisher
+
+        publishers.append(KafkaPublisher(settings.kafka_bootstrap_servers))
+    if settings.rabbitmq_url:
+        from studyforge.messaging.rabbitmq import RabbitPublisher
+
+        publishers.append(RabbitPublisher(settings.rabbitmq_url, settings.events_exchange))
+    return publishers
+
+
+def build_platform(settings: Settings, *, role: str = "server") -> Platform:
+    """Build the clients for `role`.
+
+    "server" serves requests and, with inline jobs, runs them; "worker" executes Celery jobs;
+    "client" (a CLI command) only writes rows and leaves inline jobs to the server.
+
+    Background threads (runner, sweeper, relay) are started here too.
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url)
+    sessions = make_session_factory(engine)
+    executor = Executor(
+        sessions,
+        lease_seconds=settings.job_lease_seconds,
+        backoff_seconds=settings.job_backoff_seconds,
+    )
+    celery_app = None
+    runner: Runner
+    if settings.jobs == "celery":
+        from studyforge.jobs.celery_app import make_celery, register_run_job
+
+        broker = settings.job_broker_url
+        if not broker:
+            raise ValueError(
+                "STUDYFORGE_JOBS=celery needs REDIS_URL, RABBITMQ_HOST or CELERY_BROKER_URL"
+            )
+        celery_app = make_celery(broker, settings.job_lease_seconds)
+        register_run_job(celery_app, executor.run)
+        runner = CeleryRunner(celery_app)
+    elif role == "client":
+        runner = NullRunner()
+    else:
+        runner = InlineRunner(executor, settings.job_workers)
+    relay = Relay(sessions, make_publishers(settings), settings.events_poll_seconds)
+    platform = Platform(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        blobs=make_blobs(settings),
+        executor=executor,
+        runner=runner,
+        relay=relay,
+        celery=celery_app,
+    )
+    executor.services = platform
+    sessions.configure(
+        info={
+            "dispatch": lambda job: runner.dispatch(job.id, job.queue),
+            "default_max_attempts": settings.job_max_attempts,
+            "wake_relay": relay.wake,
+        }
+    )
+    _start_background(platform, role)
+    return platform
+
+
+def _start_background(platform: Platform, role: str) -> None:
+    settings = platform.settings
+    runs_jobs = (role == "server" and settings.jobs == "inline") or role == "worker"
+    if role == "server" and settings.jobs == "inline":
+        recovered = requeue_orphans(platform.sessions)
+        if recovered:
+            log.info("re-queued %d job(s) interrupted by the last shutdown", recovered)
+    if runs_jobs:
+        lease = settings.job_lease_seconds
+        # Inline: re-offer every queued job each sweep (the runner drops duplicates), so jobs
+        # written by other processes (CLI, consumers) start promptly.
+        resend = 0.0 if settings.jobs == "inline" else lease * 4
+        sweeper = Sweeper(platform.sessions, platform.runner, lease, resend)
+        platform.background.append(sweeper)
+        sweeper.start()
+        if role == "server":
+            # Queued jobs from before the restart: send them now rather than at the first sweep.
+            dispatch_queued(platform.sessions, platform.runner)
+    if role != "client":
+        platform.relay.start()

@@ -1,0 +1,1 @@
+"""Platform-level endpoints and diagnostics: health and the built-in diagnostic jobs."""

@@ -1,0 +1,18 @@
+"""Server-rendered pages (Jinja2 + htmx): sign-in and the signed-in shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def mount_web(app: FastAPI) -> None:
+    """Add the page routes and the static files to `app`."""
+    from studyforge.web.pages import router
+
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
