@@ -13,7 +13,7 @@ from studyforge.config import Settings, get_settings
 from studyforge.errors import install_error_handlers
 from studyforge.jobs.api import router as jobs_router
 from studyforge.kit.limits import BodySizeLimit
-from studyforge.kit.redact import configure_logging
+from studyforge.kit.redact import configure_logging, install_redaction
 from studyforge.platform import Platform, build_platform
 from studyforge.system import jobs as _system_jobs  # noqa: F401  (registers diagnostic jobs)
 from studyforge.system.health import router as health_router
@@ -23,6 +23,7 @@ from studyforge.web import mount_web
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     """The ASGI app; pass `platform` to share clients (tests), else one is built on startup."""
     settings = settings or (platform.settings if platform else get_settings())
+    install_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # JWTs and bearer tokens first: they contain dots that look like other things.
@@ -30,34 +31,42 @@ def redact(text: str) -> str:
     return text
 
 
-class RedactingFilter(logging.Filter):
-    """Logging filter that redacts the fully formatted message of every record."""
+_installed = False
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message or record.args:
-            record.msg, record.args = cleaned, None
+
+def install_redaction() -> None:
+    """Redact every log record as it is created, before any handler or formatter sees it."""
+    global _installed
+    if _installed:
+        return
+    base_factory = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = base_factory(*args, **kwargs)  # type: ignore[arg-type]
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg, record.args = redact(message), None
         if record.exc_info and record.exc_info[1] is not None:
-            # Tracebacks are formatted later; keep the type and a redacted message only.
-            exc = record.exc_info[1]
-            record.msg = f"{record.msg} [{type(exc).__name__}: {redact(str(exc))}]"
-            record.exc_info = None
-            record.exc_text = None
-        return True
+            # Formatters reuse exc_text, so the traceback is redacted once, here.
+            text = "".join(traceback.format_exception(*record.exc_info))
+            record.exc_text = redact(text.rstrip("\n"))
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Structured-ish single-line logs on stderr, every handler behind the redacting filter."""
+    """Single-line logs on stderr; every record redacted (see `install_redaction`)."""
+    install_redaction()
     root = logging.getLogger()
     root.setLevel(level.upper())
-    if not any(isinstance(f, RedactingFilter) for h in root.handlers for f in h.filters):
+    if not root.handlers:
         stream = logging.StreamHandler()
         stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.handlers = [stream]
-    for handler in root.handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery", "pika", "kombu"):
         logger = logging.getLogger(name)
         logger.handlers = []
