@@ -21,7 +21,9 @@ def _b64(data: dict[str, object]) -> str:
 
 async def test_password_flow_returns_bearer_token(client: httpx.AsyncClient, make_user: UserMaker):
     user_id, _ = make_user("alice", "s3cret-password")
-    resp = await client.post("/auth/token", data={"username": "alice", "password": "s3cret-password"})
+    resp = await client.post(
+        "/auth/token", data={"username": "alice", "password": "s3cret-password"}
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert body["token_type"] == "bearer"

@@ -30,7 +30,9 @@ def test_conventional_names_are_read(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "k1:9092")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     s = Settings()
-    assert s.sqlalchemy_url == "postgresql+psycopg://teacher:p%40ss%2Fword@db.internal:6543/learningdb"
+    assert (
+        s.sqlalchemy_url == "postgresql+psycopg://teacher:p%40ss%2Fword@db.internal:6543/learningdb"
+    )
     assert s.rabbitmq_url == "amqp://guest:guest@mq:5672/%2F"
     assert s.job_broker_url == "redis://cache:6379/0"
     assert s.kafka_bootstrap_servers == "k1:9092"
@@ -69,7 +71,13 @@ def test_loopback_generates_and_keeps_a_secret(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("host", "expected"),
-    [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("10.0.0.5", False)],
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("10.0.0.5", False),
+    ],
 )
 def test_is_loopback(host: str, expected: bool):
     assert is_loopback(host) is expected

@@ -86,7 +86,10 @@ def test_celery_job_survives_worker_kill(
 ):
     service: Any = request.getfixturevalue(broker)
     settings = make_settings(
-        tmp_path / "home", module_pg_url, jobs="celery", celery_broker_url=service.url,
+        tmp_path / "home",
+        module_pg_url,
+        jobs="celery",
+        celery_broker_url=service.url,
         job_lease_seconds=2.0,
     )
     worker = start_worker(settings, tmp_path)

@@ -43,7 +43,13 @@ _ENV_NAMES = {
 def settings_env(settings: Settings) -> dict[str, str]:
     """Environment variables that reproduce `settings` in a child process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STUDYFORGE_")}
-    for name in ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS", "RABBITMQ_HOST", "DB_HOST"):
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "RABBITMQ_HOST",
+        "DB_HOST",
+    ):
         env.pop(name, None)
     for field, var in _ENV_NAMES.items():
         value = getattr(settings, field)
@@ -83,8 +89,12 @@ class Proc:
         """Start (or restart) the process."""
         self._log = self.log_path.open("ab")
         self.popen = subprocess.Popen(
-            self.args, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            self.args,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         return self
 
@@ -129,8 +139,11 @@ class Proc:
 def start_server(settings: Settings, log_dir: Path, port: int | None = None) -> tuple[Proc, str]:
     """`studyforge serve` on a free port; returns the process and its base URL once healthy."""
     port = port or free_port()
-    proc = Proc([str(BIN), "serve", "--port", str(port)], settings_env(settings),
-                log_dir / f"serve-{port}.log").start()
+    proc = Proc(
+        [str(BIN), "serve", "--port", str(port)],
+        settings_env(settings),
+        log_dir / f"serve-{port}.log",
+    ).start()
     base = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -147,8 +160,11 @@ def start_server(settings: Settings, log_dir: Path, port: int | None = None) -> 
 
 def start_worker(settings: Settings, log_dir: Path, concurrency: int = 4) -> Proc:
     """`studyforge worker` (Celery); returns once the worker reports ready."""
-    proc = Proc([str(BIN), "worker", "--concurrency", str(concurrency)],
-                settings_env(settings), log_dir / f"worker-{time.monotonic_ns()}.log")
+    proc = Proc(
+        [str(BIN), "worker", "--concurrency", str(concurrency)],
+        settings_env(settings),
+        log_dir / f"worker-{time.monotonic_ns()}.log",
+    )
     offset = proc.log_path.stat().st_size if proc.log_path.exists() else 0
     proc.start()
 

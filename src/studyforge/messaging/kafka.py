@@ -77,6 +77,7 @@ class KafkaPublisher:
             )
         remaining = self._producer.flush(self.timeout)
         if remaining or errors:
+            self._topics.clear()  # a restarted broker may have lost its topics
             raise TransientError(
                 f"Kafka did not confirm {remaining or len(errors)} event(s): {errors[:1]}"
             )

@@ -108,3 +108,9 @@ def health(request: Request) -> JSONResponse:
     }
     code = 503 if deps["database"].startswith("error") else 200
     return JSONResponse(body, status_code=code)
+
+
+@router.get("/health/live")
+async def live() -> dict[str, str]:
+    """Liveness: the process answers (no dependency is checked)."""
+    return {"status": "alive"}

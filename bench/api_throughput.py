@@ -1,0 +1,90 @@
+"""Requests/s of `GET /api/jobs/{id}` next to a bare FastAPI endpoint, same server, same load."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from studyforge.migrate import upgrade
+from tests.conftest import make_settings
+from tests.support.procs import start_server
+
+CONCURRENCY = 16
+SECONDS = 5.0
+
+
+async def _load(url: str, headers: dict[str, str]) -> tuple[float, int]:
+    """Hammer `url` with CONCURRENCY keep-alive clients for SECONDS; returns (rps, errors)."""
+    done = errors = 0
+    stop = time.monotonic() + SECONDS
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=10) as client:
+
+        async def one() -> None:
+            nonlocal done, errors
+            while time.monotonic() < stop:
+                resp = await client.get(url)
+                if resp.status_code == 200:
+                    done += 1
+                else:
+                    errors += 1
+
+        start = time.monotonic()
+        await asyncio.gather(*(one() for _ in range(CONCURRENCY)))
+        return done / (time.monotonic() - start), errors
+
+
+def main() -> None:
+    """Print the throughput table."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        db = f"sqlite:///{root / 'bench.db'}"
+        upgrade(db)
+        settings = make_settings(root / "home", db)
+        server, base = start_server(settings, root)
+        try:
+            token = _login(base, settings)
+            headers = {"Authorization": f"Bearer {token}"}
+            job_id = _job(base, settings)
+            asyncio.run(_load(base + "/health/live", {}))  # warm-up
+            bare, bare_err = asyncio.run(_load(base + "/health/live", {}))
+            jobs, jobs_err = asyncio.run(_load(f"{base}/api/jobs/{job_id}", headers))
+        finally:
+            server.stop()
+    print(f"\nAPI throughput: {CONCURRENCY} concurrent keep-alive clients, {SECONDS:.0f} s each")
+    print("| endpoint | requests/s | errors |")
+    print("|---|---|---|")
+    print(f"| GET /health/live (bare FastAPI endpoint) | {bare:.0f} | {bare_err} |")
+    print(f"| GET /api/jobs/{{id}} (auth + database) | {jobs:.0f} | {jobs_err} |")
+    print(f"| ratio jobs / bare | {jobs / bare:.2f} | |")
+
+
+def _login(base: str, settings: object) -> str:
+    import subprocess
+
+    from tests.support.procs import BIN, settings_env
+
+    env = settings_env(settings)  # type: ignore[arg-type]
+    subprocess.run([str(BIN), "users", "create", "bench", "--password", "bench-pass-1"],
+                   env=env, check=True, capture_output=True)
+    resp = httpx.post(base + "/auth/token", data={"username": "bench", "password": "bench-pass-1"})
+    return str(resp.json()["access_token"])
+
+
+def _job(base: str, settings: object) -> str:
+    import subprocess
+
+    from tests.support.procs import BIN, settings_env
+
+    env = settings_env(settings)  # type: ignore[arg-type]
+    out = subprocess.run([str(BIN), "jobs", "enqueue", "system.noop", "--user", "bench"],
+                         env=env, check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+if __name__ == "__main__":
+    main()
