@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import httpx
-
-from studyforge.migrate import upgrade
 from tests.conftest import make_settings
 from tests.support.procs import start_server
+
+from studyforge.migrate import upgrade
 
 CONCURRENCY = 16
 SECONDS = 5.0
@@ -69,8 +69,12 @@ def _login(base: str, settings: object) -> str:
     from tests.support.procs import BIN, settings_env
 
     env = settings_env(settings)  # type: ignore[arg-type]
-    subprocess.run([str(BIN), "users", "create", "bench", "--password", "bench-pass-1"],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN), "users", "create", "bench", "--password", "bench-pass-1"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     resp = httpx.post(base + "/auth/token", data={"username": "bench", "password": "bench-pass-1"})
     return str(resp.json()["access_token"])
 
@@ -81,8 +85,13 @@ def _job(base: str, settings: object) -> str:
     from tests.support.procs import BIN, settings_env
 
     env = settings_env(settings)  # type: ignore[arg-type]
-    out = subprocess.run([str(BIN), "jobs", "enqueue", "system.noop", "--user", "bench"],
-                         env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(BIN), "jobs", "enqueue", "system.noop", "--user", "bench"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip().splitlines()[-1]
 
 

@@ -8,14 +8,15 @@ import time
 import uuid
 from pathlib import Path
 
+from tests.conftest import make_settings
+from tests.support import services
+from tests.support.procs import start_worker, wait_for
+
 from studyforge.jobs import enqueue
 from studyforge.jobs.models import Job, JobStatus
 from studyforge.migrate import upgrade
 from studyforge.platform import Platform, build_platform
 from studyforge.system import jobs as _system_jobs  # noqa: F401
-from tests.conftest import make_settings
-from tests.support import services
-from tests.support.procs import start_worker, wait_for
 
 N_JOBS = 200
 
@@ -57,7 +58,10 @@ def main() -> None:
         redis = services.start_redis()
         try:
             settings = make_settings(
-                root / "home", db, jobs="celery", celery_broker_url=redis.url,
+                root / "home",
+                db,
+                jobs="celery",
+                celery_broker_url=redis.url,
                 job_lease_seconds=30.0,
             )
             worker = start_worker(settings, root)

@@ -18,7 +18,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"), "[api-key]"),
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
-    (re.compile(r"(?<![\w.:])\+?\d{1,3}[ -]?\(?\d{2,4}\)?[ -]\d{3,4}[ -]?\d{3,4}(?![\w.])"), "[phone]"),
+    (
+        re.compile(r"(?<![\w.:])\+?\d{1,3}[ -]?\(?\d{2,4}\)?[ -]\d{3,4}[ -]?\d{3,4}(?![\w.])"),
+        "[phone]",
+    ),
     (re.compile(r"\+\d{10,14}\b"), "[phone]"),
     (re.compile(r"(?i)(://[^:/@\s]+:)[^@\s]+@"), r"\1[redacted]@"),
 ]
@@ -42,7 +45,7 @@ def install_redaction() -> None:
     base_factory = logging.getLogRecordFactory()
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = base_factory(*args, **kwargs)  # type: ignore[arg-type]
+        record = base_factory(*args, **kwargs)
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
