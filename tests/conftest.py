@@ -152,36 +152,25 @@ def make_user(platform: Platform) -> UserMaker:
     return make
 
 
-def _service(starter: str) -> Iterator[Any]:
-    from tests.support import services
+def _service_fixture(starter: str, doc: str) -> Any:
+    """A session-scoped fixture that starts one real server on loopback and stops it by pid."""
 
-    server = getattr(services, starter)()
-    yield server
-    server.stop()
+    @pytest.fixture(scope="session")
+    def fixture() -> Iterator[Any]:
+        from tests.support import services
 
+        server = getattr(services, starter)()
+        yield server
+        server.stop()
 
-@pytest.fixture(scope="session")
-def redis() -> Iterator[Any]:
-    """A real Redis server on loopback."""
-    yield from _service("start_redis")
-
-
-@pytest.fixture(scope="session")
-def rabbitmq() -> Iterator[Any]:
-    """A real RabbitMQ broker on loopback."""
-    yield from _service("start_rabbitmq")
+    fixture.__doc__ = doc
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def kafka() -> Iterator[Any]:
-    """A Kafka-protocol broker (Tansu) on loopback."""
-    yield from _service("start_kafka")
-
-
-@pytest.fixture(scope="session")
-def s3() -> Iterator[Any]:
-    """An S3 server (SeaweedFS) on loopback."""
-    yield from _service("start_s3")
+redis = _service_fixture("start_redis", "A real Redis server on loopback.")
+rabbitmq = _service_fixture("start_rabbitmq", "A real RabbitMQ broker on loopback.")
+kafka = _service_fixture("start_kafka", "A Kafka-protocol broker (Tansu) on loopback.")
+s3 = _service_fixture("start_s3", "An S3 server (SeaweedFS) on loopback.")
 
 
 @pytest.fixture(scope="module")

@@ -94,3 +94,17 @@ async def test_no_token_is_401(client: httpx.AsyncClient):
 async def test_public_routes_need_no_token(client: httpx.AsyncClient):
     for path in ("/health", "/openapi.json", "/docs"):
         assert (await client.get(path)).status_code == 200, path
+
+
+async def test_cookie_auth_refuses_cross_site_writes(
+    client: httpx.AsyncClient, make_user: UserMaker
+):
+    _, headers = make_user()
+    token = headers["Authorization"].split()[1]
+    client.cookies.set("studyforge_token", token)
+    assert (await client.get("/auth/me")).status_code == 200
+    job_url = "/api/jobs/00000000-0000-0000-0000-000000000000/cancel"
+    evil = await client.post(job_url, headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 403 and evil.json()["code"] == "CSRF_REJECTED"
+    same = await client.post(job_url, headers={"Origin": "http://testserver"})
+    assert same.status_code == 404

@@ -15,7 +15,7 @@ from studyforge.jobs import enqueue
 from studyforge.jobs.models import Job, JobStatus
 from studyforge.platform import Platform, build_platform
 from studyforge.system import jobs as _system_jobs  # noqa: F401
-from tests.conftest import make_settings
+from tests.conftest import DATABASES, make_settings
 from tests.support.procs import start_server, start_worker, wait_for
 
 STEPS, STEP_SECONDS = 16, 0.25
@@ -56,7 +56,7 @@ def _assert_finished_once(platform: Platform, job_id: uuid.UUID) -> None:
     assert row.result == {"steps": STEPS, "attempt": 2}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", DATABASES)
 def test_inline_job_survives_server_kill(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ):

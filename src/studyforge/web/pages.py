@@ -1,5 +1,285 @@
-"""Page routes (placeholder until the web shell lands)."""
+"""Server-rendered pages: sign-in/out, the signed-in shell (home, jobs) and the jobs partial.
 
-from fastapi import APIRouter
+Pages use the session cookie only; a missing or invalid one redirects to `/login?next=...`
+instead of answering the API's JSON 401. Later features add their pages to `NAV` and render
+with `render()` and the `PageUser` dependency.
+"""
 
-router = APIRouter(include_in_schema=False)
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from studyforge import __version__
+from studyforge.auth.deps import COOKIE_NAME
+from studyforge.auth.models import User
+from studyforge.auth.service import authenticate, issue_token, user_from_token
+from studyforge.config import Settings
+from studyforge.db import SessionDep, utcnow
+from studyforge.errors import Unauthorized
+from studyforge.jobs.models import Job
+from studyforge.jobs.service import list_jobs_stmt
+
+WEB_DIR = Path(__file__).parent
+HTMX_PATH = WEB_DIR / "static" / "vendor" / "htmx.min.js"
+HOME_JOBS = 8
+ALL_JOBS = 100
+MAX_ECHOED_USERNAME = 150
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the main navigation."""
+
+    label: str
+    path: str
+
+    def is_active(self, current: str) -> bool:
+        """Whether `current` (a request path) belongs to this entry."""
+        if self.path == "/":
+            return current == "/"
+        return current == self.path or current.startswith(self.path.rstrip("/") + "/")
+
+
+# The main navigation, in order; features append theirs, e.g. NavItem("Documents", "/documents").
+NAV: list[NavItem] = [
+    NavItem("Home", "/"),
+    NavItem("Jobs", "/jobs"),
+]
+
+
+def ago(value: datetime | None) -> str:
+    """A short relative time such as `12 s ago`, `3 min ago` or a UTC date for older values."""
+    if value is None:
+        return "never"
+    seconds = int((utcnow() - value).total_seconds())
+    if seconds < 5:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+templates.env.filters["ago"] = ago
+
+
+def safe_next(value: str | None) -> str:
+    """`value` if it is a local absolute path on this site, else `/` (no open redirects)."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    # Browsers treat `\` like `/` and drop tabs/newlines, so `/\evil.com` means `//evil.com`.
+    if "\\" in value or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path in ("/login", "/logout"):
+        return "/"
+    return value
+
+
+def login_url(next_path: str) -> str:
+    """The sign-in page URL that returns to `next_path` afterwards."""
+    return "/login?next=" + quote(safe_next(next_path), safe="/")
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    user: User | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a template with the shell's context (navigation, user, htmx); never cached."""
+    full = {
+        "nav": NAV,
+        "user": user,
+        "current_path": request.url.path,
+        "htmx": HTMX_PATH.is_file(),
+        "version": __version__,
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.platform.settings
+    return settings
+
+
+def _cookie_user(request: Request, session: Session) -> User | None:
+    token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    try:
+        return user_from_token(session, token, _settings(request).secret_key())
+    except Unauthorized:
+        return None
+
+
+class LoginRequired(Exception):
+    """Raised by `PageUser` when the visitor is not signed in; becomes a redirect."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def _requested_path(request: Request) -> str:
+    # An htmx partial should send the visitor back to the page it was polled from.
+    current = request.headers.get("HX-Current-URL") if request.headers.get("HX-Request") else None
+    if current:
+        parts = urlsplit(current)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _page_user(request: Request, session: SessionDep) -> User:
+    user = _cookie_user(request, session)
+    if user is None:
+        raise LoginRequired(_requested_path(request))
+    return user
+
+
+PageUser = Annotated[User, Depends(_page_user)]
+
+
+def _login_redirect(request: Request, exc: LoginRequired) -> Response:
+    url = login_url(exc.next_path)
+    response: Response
+    if request.headers.get("HX-Request"):
+        # A plain redirect would swap the sign-in page into the polled fragment.
+        response = Response(status_code=401, headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=303)
+    if COOKIE_NAME in request.cookies:
+        _clear_cookie(response)
+    return response
+
+
+class PageRoute(APIRoute):
+    """A route whose `LoginRequired` turns into a redirect to the sign-in page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Wrap FastAPI's handler to catch `LoginRequired`."""
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired as exc:
+                return _login_redirect(request, exc)
+
+        return route_handler
+
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def _set_cookie(response: Response, request: Request, token: str, ttl_minutes: int) -> None:
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=ttl_minutes * 60,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _clear_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
+
+
+@router.get("/login")
+def login_page(
+    request: Request,
+    session: SessionDep,
+    next_path: Annotated[str, Query(alias="next")] = "/",
+) -> Response:
+    """The sign-in form; a visitor who is already signed in goes straight on."""
+    target = safe_next(next_path)
+    if _cookie_user(request, session) is not None:
+        return RedirectResponse(target, status_code=303)
+    return render(request, "login.html", {"next": target, "username": ""})
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next_path: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """Check the credentials, set the session cookie and go to `next` (a local path)."""
+    target = safe_next(next_path)
+    username = username.strip()
+    try:
+        if not username or not password:
+            raise Unauthorized("Enter your username and password", code="MISSING_CREDENTIALS")
+        user = authenticate(session, username, password)
+    except Unauthorized as exc:
+        # The password is never sent back; the username is, so it need not be typed again.
+        context = {"next": target, "username": username[:MAX_ECHOED_USERNAME], "error": exc.message}
+        return render(request, "login.html", context, status_code=401)
+    settings = _settings(request)
+    token = issue_token(user, settings.secret_key(), settings.jwt_ttl_minutes)
+    response = RedirectResponse(target, status_code=303)
+    _set_cookie(response, request, token, settings.jwt_ttl_minutes)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    """Clear the session cookie and return to the sign-in page."""
+    response = RedirectResponse("/login", status_code=303)
+    _clear_cookie(response)
+    return response
+
+
+def _jobs(session: Session, user: User, limit: int) -> Sequence[Job]:
+    return session.scalars(list_jobs_stmt(user.id).limit(limit)).all()
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """The signed-in home page: a welcome and the user's recent jobs."""
+    context = {"jobs": _jobs(session, user, HOME_JOBS), "limit": HOME_JOBS}
+    return render(request, "home.html", context, user=user)
+
+
+@router.get("/jobs")
+def jobs_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """Every job of the user, newest first."""
+    context = {"jobs": _jobs(session, user, ALL_JOBS), "limit": ALL_JOBS}
+    return render(request, "jobs.html", context, user=user)
+
+
+@router.get("/ui/jobs")
+def jobs_partial(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    limit: Annotated[int, Query(ge=1, le=ALL_JOBS)] = HOME_JOBS,
+) -> Response:
+    """The jobs list fragment that htmx polls."""
+    return render(request, "_jobs.html", {"jobs": _jobs(session, user, limit)}, user=user)

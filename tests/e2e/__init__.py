@@ -1,0 +1,1 @@
+"""Browser tests: a real `studyforge serve` driven by headless Chromium."""

@@ -1,0 +1,165 @@
+"""Browser-test fixtures: a real `studyforge serve` subprocess and Debian's headless Chromium.
+
+The server runs on its embedded defaults (SQLite under a temp STUDYFORGE_HOME, inline jobs) on
+a free loopback port; it is stopped by its pid. Playwright drives /usr/bin/chromium directly
+(`playwright install` is never used); without it the tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from tests.support.procs import free_port, wait_for
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+BIN = Path(sys.executable).parent / "studyforge"
+USERNAME = "alice"
+PASSWORD = "correct-horse-battery"
+STARTUP_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+CLI_TIMEOUT = 60.0
+# Variables that would point the child at a developer's real services instead of the embedded mode.
+_SERVICE_VARS = {
+    "DATABASE_URL",
+    "DB_HOST",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "RABBITMQ_HOST",
+    "JWT_SECRET",
+}
+
+
+@dataclass
+class Server:
+    """A running `studyforge serve` and the account the tests sign in with."""
+
+    base_url: str
+    env: dict[str, str]
+    home: Path
+    username: str = USERNAME
+    password: str = field(default=PASSWORD, repr=False)
+
+    def cli(self, *args: str) -> str:
+        """Run `studyforge <args>` against this server's home; return its stdout."""
+        done = subprocess.run(
+            [str(BIN), *args],
+            env=self.env,
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+        assert done.returncode == 0, f"studyforge {' '.join(args)} failed:\n{done.stderr}"
+        return done.stdout
+
+
+def _server_env(home: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("STUDYFORGE_") and key not in _SERVICE_VARS
+    }
+    env["STUDYFORGE_HOME"] = str(home)
+    env["STUDYFORGE_HOST"] = "127.0.0.1"
+    return env
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    def healthy() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text(errors='replace')}")
+        try:
+            return httpx.get(base_url + "/health", timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(healthy, STARTUP_TIMEOUT, "studyforge serve to answer /health", 0.2)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(STOP_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A fresh server on a free 127.0.0.1 port with the user `alice`."""
+    home = tmp_path_factory.mktemp("studyforge-e2e")
+    env = _server_env(home)
+    base_url = f"http://127.0.0.1:{(port := free_port())}"
+    log_path = home / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=home,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            _wait_healthy(proc, base_url, log_path)
+            running = Server(base_url=base_url, env=env, home=home)
+            running.cli("users", "create", USERNAME, "--password", PASSWORD)
+            yield running
+        finally:
+            _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium, shared by the module's tests."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (install it with `apt-get install -y chromium`)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies) whose relative URLs hit `server`."""
+    context = browser.new_context(base_url=server.base_url)
+    context.set_default_timeout(10_000)
+    context.set_default_navigation_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
