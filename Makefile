@@ -20,7 +20,7 @@ assets:
 	bash scripts/fetch-htmx.sh
 
 system-deps:
-	bash scripts/install-system-deps.sh
+	bash scripts/system-deps.sh
 
 run: $(STAMP) assets
 	$(BIN)/studyforge serve

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 from tests.conftest import make_settings
-from tests.support import services
+from tests.support import servers as services
 from tests.support.procs import start_worker, wait_for
 
 from studyforge.jobs import enqueue

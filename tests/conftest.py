@@ -37,7 +37,7 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Any]:
     """One PostgreSQL (with pgvector) server for the whole run."""
-    from tests.support import services
+    from tests.support import servers as services
 
     server = services.start_postgres()
     yield server
@@ -157,7 +157,7 @@ def _service_fixture(starter: str, doc: str) -> Any:
 
     @pytest.fixture(scope="session")
     def fixture() -> Iterator[Any]:
-        from tests.support import services
+        from tests.support import servers as services
 
         server = getattr(services, starter)()
         yield server

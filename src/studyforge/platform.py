@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from studyforge import models as _models  # noqa: F401  (every table mapped in every process)
 from studyforge.config import Settings
 from studyforge.db import make_engine, make_session_factory
 from studyforge.events.relay import Publisher, Relay
