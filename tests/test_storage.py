@@ -66,3 +66,22 @@ def test_local_store_writes_only_inside_root(tmp_path: Path):
     store.put("a/b/c.txt", b"hello")
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert files == [tmp_path / "root" / "a" / "b" / "c.txt"]
+
+
+def test_settings_choose_s3_and_create_the_bucket(tmp_path: Path, s3: Any):
+    from studyforge.platform import make_blobs
+    from tests.conftest import make_settings
+
+    settings = make_settings(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'x.db'}",
+        s3_bucket=f"sf-{uuid.uuid4().hex[:8]}",
+        s3_endpoint_url=s3.endpoint_url,
+        s3_access_key_id=s3.access_key,
+        s3_secret_access_key=s3.secret_key,
+    )
+    store = make_blobs(settings)
+    assert store.name == "s3"
+    store.put("exports/course.json", b"{}")
+    assert make_blobs(settings).get("exports/course.json") == b"{}"
+    assert not (tmp_path / "blobs").exists()

