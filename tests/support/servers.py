@@ -8,6 +8,7 @@ Every start waits a bounded time and fails with the tail of the server's log.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import pwd
 import shutil
@@ -251,7 +252,7 @@ def start_rabbitmq() -> Server:
     port, dist, epmd = free_port(), free_port(), free_port()
     (work / "enabled_plugins").write_text("[].\n")
     (work / "rabbitmq.conf").write_text(
-        "loopback_users = none\nlisteners.tcp.default = 127.0.0.1:%d\n" % port
+        f"loopback_users = none\nlisteners.tcp.default = 127.0.0.1:{port}\n"
     )
     env = {
         "HOME": str(work),
@@ -334,9 +335,17 @@ def start_s3() -> Server:
     grpc = [free_port() for _ in range(4)]
     key, secret = "studyforge-test", "studyforge-test-secret"
     (work / "s3.json").write_text(
-        '{"identities": [{"name": "test", "credentials": [{"accessKey": "%s", '
-        '"secretKey": "%s"}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}'
-        % (key, secret)
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "test",
+                        "credentials": [{"accessKey": key, "secretKey": secret}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
     )
     (work / "data").mkdir()
     server = Server(
