@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -54,7 +55,7 @@ class Heartbeat:
 
     def _loop(self) -> None:
         while True:
-            threading.Event().wait(self.interval)
+            time.sleep(self.interval)
             with self._lock:
                 running = dict(self._running)
             for job_id, attempt in running.items():
@@ -155,28 +156,18 @@ class Executor:
             self.heartbeat.remove(row.id)
 
     def _succeed(self, session: Session, row: Job, result: dict[str, Any] | None) -> None:
-        done = session.execute(
-            update(Job)
-            .where(Job.id == row.id, Job.attempts == row.attempts)
-            .where(Job.status == JobStatus.RUNNING)
-            .values(
-                status=JobStatus.SUCCEEDED,
-                progress=100,
-                result=result,
-                finished_at=utcnow(),
-                current_step="Done",
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount != 1:  # type: ignore[attr-defined]
+        values = {
+            "progress": 100,
+            "result": result,
+            "finished_at": utcnow(),
+            "current_step": "Done",
+        }
+        if transition(session, row, JobStatus.SUCCEEDED, "job.succeeded", **values):
+            session.commit()
+        else:
             # Another worker took the job over (our lease expired): discard our work.
             session.rollback()
             log.warning("job %s lost its lease; result discarded", row.id)
-            return
-        fresh = session.scalars(select(Job).where(Job.id == row.id)).one()
-        session.refresh(fresh)
-        emit(session, "job.succeeded", snapshot(fresh), stream_id=row.id, user_id=row.user_id)
-        session.commit()
 
     def _retry_or_fail(self, row: Job, exc: BaseException) -> float | None:
         if row.attempts >= row.max_attempts:
@@ -184,41 +175,43 @@ class Executor:
             return None
         delay = self.backoff * (2 ** (row.attempts - 1))
         with self.sessions.begin() as s:
-            done = s.execute(
-                update(Job)
-                .where(Job.id == row.id, Job.attempts == row.attempts)
-                .where(Job.status == JobStatus.RUNNING)
-                .values(
-                    status=JobStatus.QUEUED,
-                    error=_describe(exc),
-                    run_after=utcnow() + timedelta(seconds=delay),
-                    dispatched_at=utcnow(),
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
+            values = {
+                "error": _describe(exc),
+                "run_after": utcnow() + timedelta(seconds=delay),
+                "dispatched_at": utcnow(),
+            }
+            if not transition(s, row, JobStatus.QUEUED, "job.retrying", **values):
                 return None
-            fresh = s.scalars(select(Job).where(Job.id == row.id)).one()
-            s.refresh(fresh)
-            emit(s, "job.retrying", snapshot(fresh), stream_id=row.id, user_id=row.user_id)
         log.info("job %s will retry in %.1fs after %s", row.id, delay, _describe(exc))
         return delay
 
     def _finish(self, row: Job, status: JobStatus, error: str | None) -> None:
+        kind = "job.cancelled" if status is JobStatus.CANCELLED else "job.failed"
         with self.sessions.begin() as s:
-            done = s.execute(
-                update(Job)
-                .where(Job.id == row.id, Job.attempts == row.attempts)
-                .where(Job.status == JobStatus.RUNNING)
-                .values(status=status, error=error, finished_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
-                return
-            fresh = s.scalars(select(Job).where(Job.id == row.id)).one()
-            s.refresh(fresh)
-            kind = "job.cancelled" if status is JobStatus.CANCELLED else "job.failed"
-            emit(s, kind, snapshot(fresh), stream_id=row.id, user_id=row.user_id)
+            transition(s, row, status, kind, error=error, finished_at=utcnow())
+
+
+def transition(
+    session: Session, row: Job, status: JobStatus, event: str, **values: Any
+) -> Job | None:
+    """Move a RUNNING job of attempt `row.attempts` to `status` and emit `event`.
+
+    Fenced by the attempt number: returns None (and changes nothing) when another worker has
+    taken the job over since, so only the current holder records an outcome.
+    """
+    done = session.execute(
+        update(Job)
+        .where(Job.id == row.id, Job.attempts == row.attempts)
+        .where(Job.status == JobStatus.RUNNING)
+        .values(status=status, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    fresh = session.scalars(select(Job).where(Job.id == row.id)).one()
+    session.refresh(fresh)
+    emit(session, event, snapshot(fresh), stream_id=row.id, user_id=row.user_id)
+    return fresh
 
 
 def _describe(exc: BaseException) -> str:

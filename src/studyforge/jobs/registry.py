@@ -92,12 +92,12 @@ def enqueue(
     )
     session.add(row)
     session.flush()
-    emit(session, "job.queued", _snapshot(row), stream_id=row.id, user_id=user_id)
+    emit(session, "job.queued", snapshot(row), stream_id=row.id, user_id=user_id)
     after_commit(session, lambda: dispatch(row))
     return row
 
 
-def _snapshot(row: Job) -> dict[str, Any]:
+def snapshot(row: Job) -> dict[str, Any]:
     return {
         "job_id": str(row.id),
         "kind": row.kind,
@@ -143,13 +143,10 @@ class JobContext:
                 values["stage"] = stage[:100]
             s.execute(update(Job).where(Job.id == self.job_id).values(**values))
             s.refresh(row)
-            emit(s, "job.progress", _snapshot(row), stream_id=row.id, user_id=row.user_id)
+            emit(s, "job.progress", snapshot(row), stream_id=row.id, user_id=row.user_id)
 
     def check_cancelled(self) -> None:
         """Raise JobCancelled if someone asked to cancel this job."""
         with self.sessions() as s:
             if s.scalar(select(Job.cancel_requested).where(Job.id == self.job_id)):
                 raise JobCancelled("cancel requested")
-
-
-snapshot = _snapshot

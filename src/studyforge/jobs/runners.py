@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from studyforge.db import utcnow
 from studyforge.events.service import emit
-from studyforge.jobs.execute import Executor
+from studyforge.jobs.execute import Executor, transition
 from studyforge.jobs.models import Job, JobStatus
 from studyforge.jobs.registry import snapshot
 
@@ -140,15 +140,9 @@ def sweep(
             s.scalars(select(Job).where(Job.status == JobStatus.RUNNING, Job.heartbeat_at < stale))
         )
         for row in dead:
-            s.execute(
-                update(Job)
-                .where(Job.id == row.id, Job.attempts == row.attempts)
-                .where(Job.status == JobStatus.RUNNING)
-                .values(status=JobStatus.QUEUED, current_step="Worker lost; re-queued")
-                .execution_options(synchronize_session=False)
+            transition(
+                s, row, JobStatus.QUEUED, "job.requeued", current_step="Worker lost; re-queued"
             )
-            s.refresh(row)
-            emit(s, "job.requeued", snapshot(row), stream_id=row.id, user_id=row.user_id)
         last_sent = func.coalesce(Job.dispatched_at, Job.updated_at)
         waiting = list(
             s.execute(
