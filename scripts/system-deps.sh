@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the test suite and benchmarks start for real (never as system services):
-# Redis, RabbitMQ and Chromium. Idempotent; needs root (apt). Runs with no standard input.
+# Redis, RabbitMQ, Chromium, and wrk (the load generator of `make bench`).
+# Idempotent; needs root (apt). Runs with no standard input.
 set -euo pipefail
-PACKAGES=(redis-server rabbitmq-server chromium)
+PACKAGES=(redis-server rabbitmq-server chromium wrk)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
