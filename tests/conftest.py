@@ -77,12 +77,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
         return
     server = request.getfixturevalue("postgres")
-    template_name: str = request.getfixturevalue("pg_template")
+    yield from _pg_clone(server.url, request.getfixturevalue("pg_template"))
+
+
+def _pg_clone(server_url: str, template: str) -> Iterator[str]:
+    """Create a database from the migrated template, yield its URL, then drop it."""
     name = "t_" + uuid.uuid4().hex[:16]
-    admin = _pg_admin(server.url)
+    admin = _pg_admin(server_url)
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
-    yield server.url.rsplit("/", 1)[0] + "/" + name
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield server_url.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -176,10 +180,4 @@ s3 = _service_fixture("start_s3", "An S3 server (SeaweedFS) on loopback.")
 @pytest.fixture(scope="module")
 def module_pg_url(postgres: Any, pg_template: str) -> Iterator[str]:
     """A migrated PostgreSQL database shared by one test module."""
-    name = "m_" + uuid.uuid4().hex[:16]
-    admin = _pg_admin(postgres.url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    yield postgres.url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from _pg_clone(postgres.url, pg_template)
