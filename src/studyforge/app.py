@@ -10,12 +10,12 @@ from fastapi import FastAPI
 from studyforge import __version__
 from studyforge.auth.api import router as auth_router
 from studyforge.config import Settings, get_settings
+from studyforge.documents.api import router as documents_router
 from studyforge.errors import install_error_handlers
 from studyforge.jobs.api import router as jobs_router
 from studyforge.kit.limits import BodySizeLimit
 from studyforge.kit.redact import configure_logging, install_redaction
 from studyforge.platform import Platform, build_platform
-from studyforge.system import jobs as _system_jobs  # noqa: F401  (registers diagnostic jobs)
 from studyforge.system.health import router as health_router
 from studyforge.web import mount_web
 
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(jobs_router)
+    app.include_router(documents_router)
     mount_web(app)
     return app
 

@@ -111,7 +111,6 @@ def worker(
 ) -> None:
     """Run a Celery worker that executes jobs (needs STUDYFORGE_JOBS=celery and a broker)."""
     from studyforge.platform import build_platform
-    from studyforge.system import jobs as _system_jobs  # noqa: F401
 
     settings = _settings().model_copy(update={"jobs": "celery"})
     platform = build_platform(settings, role="worker")
@@ -191,7 +190,6 @@ def jobs_enqueue(
     from studyforge.auth.models import User
     from studyforge.jobs import enqueue
     from studyforge.platform import build_platform
-    from studyforge.system import jobs as _system_jobs  # noqa: F401
 
     params = {}
     for item in param or []:

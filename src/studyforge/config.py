@@ -98,6 +98,35 @@ class Settings(BaseSettings):
         None, validation_alias=_env("OPENROUTER_API_KEY", "OPENROUTER_API_KEY")
     )
 
+    llm_provider: Literal["auto", "offline", "openai"] = Field(
+        "auto", validation_alias=_env("LLM_PROVIDER")
+    )
+    llm_model: str = Field("gpt-4o-mini", validation_alias=_env("LLM_MODEL", "LLM_MODEL"))
+    llm_timeout_seconds: float = Field(60.0, gt=0, validation_alias=_env("LLM_TIMEOUT_SECONDS"))
+    llm_max_retries: int = Field(3, ge=0, validation_alias=_env("LLM_MAX_RETRIES"))
+    llm_input_cost_per_mtok: float = Field(
+        0.0, ge=0, validation_alias=_env("LLM_INPUT_COST_PER_MTOK")
+    )
+    llm_output_cost_per_mtok: float = Field(
+        0.0, ge=0, validation_alias=_env("LLM_OUTPUT_COST_PER_MTOK")
+    )
+    embedding_provider: Literal["offline", "openai"] = Field(
+        "offline", validation_alias=_env("EMBEDDING_PROVIDER")
+    )
+    embedding_model: str = Field("text-embedding-3-small", validation_alias=_env("EMBEDDING_MODEL"))
+    ocr_provider: Literal["offline", "none"] = Field(
+        "offline", validation_alias=_env("OCR_PROVIDER")
+    )
+
+    # --- documents --------------------------------------------------------------------------
+    upload_max_bytes: int = Field(50 * 1024 * 1024, gt=0, validation_alias=_env("UPLOAD_MAX_BYTES"))
+    extract_timeout_seconds: float = Field(
+        120.0, gt=0, validation_alias=_env("EXTRACT_TIMEOUT_SECONDS")
+    )
+    extract_memory_mb: int = Field(1536, ge=256, validation_alias=_env("EXTRACT_MEMORY_MB"))
+    max_pages: int = Field(2000, ge=1, validation_alias=_env("MAX_PAGES"))
+    ocr_max_pages: int = Field(200, ge=0, validation_alias=_env("OCR_MAX_PAGES"))
+
     _secret: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")
@@ -144,6 +173,14 @@ class Settings(BaseSettings):
     def job_broker_url(self) -> str | None:
         """Celery broker: CELERY_BROKER_URL, else Redis, else RabbitMQ."""
         return self.celery_broker_url or self.redis_url or self.rabbitmq_url
+
+    @property
+    def llm_backend(self) -> str:
+        """The LLM adapter in use: "auto" means openai when a key or base URL is set."""
+        if self.llm_provider != "auto":
+            return self.llm_provider
+        configured = self.openai_api_key or self.openrouter_api_key or self.openai_base_url
+        return "openai" if configured else "offline"
 
     def secret_key(self) -> str:
         """The JWT signing secret; on loopback a random one is kept in the home folder."""

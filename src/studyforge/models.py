@@ -2,7 +2,8 @@
 
 from studyforge.auth.models import User
 from studyforge.db import Base
+from studyforge.documents.models import Document, Passage
 from studyforge.events.models import OutboxEvent
 from studyforge.jobs.models import Job
 
-__all__ = ["Base", "Job", "OutboxEvent", "User"]
+__all__ = ["Base", "Document", "Job", "OutboxEvent", "Passage", "User"]

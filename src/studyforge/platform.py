@@ -14,8 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from studyforge import models as _models  # noqa: F401  (every table mapped in every process)
+from studyforge.ai.registry import AIProviders, make_providers
 from studyforge.config import Settings
 from studyforge.db import make_engine, make_session_factory
+from studyforge.documents import jobs as _document_jobs  # noqa: F401  (registers the jobs)
 from studyforge.events.relay import Publisher, Relay
 from studyforge.jobs.execute import Executor
 from studyforge.jobs.runners import (
@@ -28,6 +30,7 @@ from studyforge.jobs.runners import (
     requeue_orphans,
 )
 from studyforge.storage import BlobStore, LocalBlobStore, S3BlobStore, make_s3_client
+from studyforge.system import jobs as _system_jobs  # noqa: F401  (registers the jobs)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class Platform:
     executor: Executor
     runner: Runner
     relay: Relay
+    ai: AIProviders
     celery: Any = None
     background: list[Any] = field(default_factory=list)
 
@@ -128,6 +132,7 @@ def build_platform(settings: Settings, *, role: str = "server") -> Platform:
         executor=executor,
         runner=runner,
         relay=relay,
+        ai=make_providers(settings),
         celery=celery_app,
     )
     executor.services = platform

@@ -22,7 +22,7 @@ from studyforge.db import utcnow
 from studyforge.errors import AppError
 from studyforge.events.service import emit
 from studyforge.jobs.models import Job, JobStatus
-from studyforge.jobs.registry import JobCancelled, JobContext, get_spec, snapshot
+from studyforge.jobs.registry import REGISTRY, JobCancelled, JobContext, get_spec, snapshot
 from studyforge.kit.redact import redact
 
 log = logging.getLogger(__name__)
@@ -211,6 +211,10 @@ def transition(
     fresh = session.scalars(select(Job).where(Job.id == row.id)).one()
     session.refresh(fresh)
     emit(session, event, snapshot(fresh), stream_id=row.id, user_id=row.user_id)
+    if status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        spec = REGISTRY.get(fresh.kind)
+        if spec is not None and spec.on_failure is not None:
+            spec.on_failure(session, fresh)
     return fresh
 
 

@@ -48,6 +48,7 @@ class Job(IdMixin, TimestampMixin, Base):
     max_attempts: Mapped[int] = mapped_column(default=3)
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    usage: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     run_after: Mapped[datetime | None] = mapped_column(default=None)
     dispatched_at: Mapped[datetime | None] = mapped_column(default=None)

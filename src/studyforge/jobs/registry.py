@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from studyforge.ai.llm import Usage
 from studyforge.db import after_commit, utcnow
 from studyforge.errors import AppError, TransientError
 from studyforge.events.service import emit
@@ -36,6 +37,9 @@ class JobSpec:
     queue: str = "default"
     max_attempts: int | None = None
     transient: tuple[type[BaseException], ...] = (TransientError,)
+    # Called in the transaction that records a final FAILED or CANCELLED outcome, so the job's
+    # domain row (a document, a course) can never stay "processing" after its job ended.
+    on_failure: Callable[[Session, Job], None] | None = None
 
 
 REGISTRY: dict[str, JobSpec] = {}
@@ -47,13 +51,14 @@ def job(
     queue: str = "default",
     max_attempts: int | None = None,
     transient: tuple[type[BaseException], ...] = (TransientError,),
+    on_failure: Callable[[Session, Job], None] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `func(ctx, **params)` as the job kind `name` (params: ids and primitives)."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if name in REGISTRY and REGISTRY[name].func is not func:
             raise ValueError(f"job {name!r} registered twice")
-        REGISTRY[name] = JobSpec(name, func, queue, max_attempts, transient)
+        REGISTRY[name] = JobSpec(name, func, queue, max_attempts, transient, on_failure)
         return func
 
     return register
@@ -144,6 +149,15 @@ class JobContext:
             s.execute(update(Job).where(Job.id == self.job_id).values(**values))
             s.refresh(row)
             emit(s, "job.progress", snapshot(row), stream_id=row.id, user_id=row.user_id)
+
+    def record_usage(self, usage: Usage) -> None:
+        """Add an AI call's tokens and estimated cost to the job row (own transaction)."""
+        with self.sessions.begin() as s:
+            row = s.get(Job, self.job_id)
+            if row is not None:
+                total = Usage(**(row.usage or {}))
+                total.add(usage)
+                row.usage = total.as_dict()
 
     def check_cancelled(self) -> None:
         """Raise JobCancelled if someone asked to cancel this job."""

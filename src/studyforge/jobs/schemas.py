@@ -26,6 +26,7 @@ class JobOut(BaseModel):
     attempts: int
     max_attempts: int
     result: dict[str, Any] | None
+    usage: dict[str, Any] | None = None
     cancel_requested: bool
     created_at: datetime
     updated_at: datetime

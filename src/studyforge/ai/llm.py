@@ -1,0 +1,82 @@
+"""The LLM capability: a `Task` (prompt + output schema + offline strategy) -> `Generation`.
+
+A feature declares each generation it needs as a `Task` in its `prompts.py`: the system prompt,
+how to render the inputs as the user prompt, the Pydantic schema of the answer, and the offline
+strategy, a plain function that builds the same schema extractively from the inputs. An LLM
+provider either prompts a model (and validates the answer against the schema) or, offline, calls
+the strategy. Either way the caller gets a validated instance of the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass
+class Usage:
+    """Tokens used by one or more calls, and their estimated cost in US dollars."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    calls: int = 0
+
+    def add(self, other: Usage) -> None:
+        """Accumulate another call's usage into this one."""
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cost_usd += other.cost_usd
+        self.calls += other.calls
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (stored on the job row)."""
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": round(self.cost_usd, 6),
+            "calls": self.calls,
+        }
+
+
+@dataclass(frozen=True)
+class Task(Generic[T]):
+    """One kind of generation: prompt, output schema and the offline (extractive) strategy."""
+
+    name: str
+    schema: type[T]
+    system: str
+    render: Callable[[Any], str]
+    offline: Callable[[Any], T]
+
+
+@dataclass
+class Generation(Generic[T]):
+    """A validated answer plus where it came from."""
+
+    output: T
+    provider: str
+    model: str
+    usage: Usage = field(default_factory=Usage)
+    # Offline answers are extractive: every sentence is copied from the inputs.
+    extractive: bool = False
+
+
+class LLM(Protocol):
+    """A text generator. `complete_json` returns the task's schema, validated."""
+
+    name: str
+    model: str
+
+    def complete(self, system: str, prompt: str) -> tuple[str, Usage]:
+        """Free text for a prompt."""
+        ...
+
+    def complete_json(self, task: Task[T], inputs: Any) -> Generation[T]:
+        """An instance of `task.schema` for `inputs`, or a `ProviderError`."""
+        ...

@@ -1,0 +1,1 @@
+"""Offline providers: run on this machine from packaged models, never download anything."""

@@ -1,0 +1,75 @@
+"""all-MiniLM-L6-v2 (int8 ONNX) sentence embeddings: 384 dimensions, mean-pooled, unit length."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from studyforge.ai.embeddings import Vectors, normalise
+from studyforge.ai.offline.models import model_path
+
+MAX_TOKENS = 256  # the length the model was trained with
+BATCH = 32
+
+
+@cache
+def _load_model(threads: int) -> tuple[Any, Any]:
+    """Tokenizer and ONNX session, loaded once per process (they are read-only)."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_path("minilm.tokenizer")))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(
+        str(model_path("minilm.onnx")), options, providers=["CPUExecutionProvider"]
+    )
+    return tokenizer, session
+
+
+class MiniLMEmbedder:
+    """The offline default embedder; the ONNX session is created on first use."""
+
+    name = "minilm-l6-v2-int8"
+    dim = 384
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._threads = threads or min(4, os.cpu_count() or 1)
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is None:
+                self._tokenizer, self._session = _load_model(self._threads)
+
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts in length-sorted batches (less padding), returned in input order."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        self._load()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), BATCH):
+            idx = order[start : start + BATCH]
+            out[idx] = self._embed([texts[i] or " " for i in idx])
+        return out
+
+    def _embed(self, texts: list[str]) -> Vectors:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return normalise(pooled)

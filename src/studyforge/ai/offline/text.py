@@ -1,0 +1,129 @@
+"""Extractive text tools for the offline engine: sentences, key phrases, central sentences.
+
+Nothing here generates wording: every output is a span copied from the input.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_STOPWORD_TEXT = """
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself just
+may me might more most must my no nor not now of off on once only or other our ours out over
+own same shall she should so some such than that the their theirs them then there these they
+this those through to too under until up upon us very was we were what when where which
+while who whom why will with within without would you your yours one two use used using e.g
+i.e etc however thus therefore
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*[A-Za-z0-9]|[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence and its character span in the text it was split from."""
+
+    text: str
+    start: int
+    end: int
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences (and bare lines such as headings or list items) with their spans."""
+    out: list[Sentence] = []
+    for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
+        chunk, base, pos = block.group(), block.start(), 0
+        for match in [*_SENTENCE_END.finditer(chunk), None]:
+            stop = match.start() if match else len(chunk)
+            piece = chunk[pos:stop]
+            stripped = piece.strip()
+            if stripped:
+                lead = len(piece) - len(piece.lstrip())
+                start = base + pos + lead
+                out.append(Sentence(" ".join(stripped.split()), start, start + len(stripped)))
+            pos = match.end() if match else pos
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Words that are not stopwords and longer than two letters."""
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 2]
+
+
+def keyphrases(text: str, limit: int = 10) -> list[str]:
+    """Frequent 1-3 word phrases free of stopwords, longest variant first; as written in text."""
+    counts: Counter[str] = Counter()
+    surface: dict[str, str] = {}
+    for sentence in split_sentences(text):
+        tokens = _WORD.findall(sentence.text)
+        for n in (1, 2, 3):
+            for i in range(len(tokens) - n + 1):
+                gram = tokens[i : i + n]
+                lowered = [t.lower() for t in gram]
+                if any(t in STOPWORDS or len(t) < 3 for t in lowered):
+                    continue
+                key = " ".join(lowered)
+                counts[key] += 1
+                surface.setdefault(key, " ".join(gram))
+    # Repetition matters most; longer phrases are more specific; one-offs are weak evidence.
+    scored = {
+        key: count**1.5 * (1.0 + 0.5 * key.count(" ")) * (1.0 if count > 1 else 0.5)
+        for key, count in counts.items()
+    }
+    chosen: list[str] = []
+    for key in sorted(scored, key=lambda k: (-scored[k], k)):
+        if any(key in other or other in key for other in chosen):
+            continue
+        chosen.append(key)
+        if len(chosen) >= limit:
+            break
+    return [surface[key] for key in chosen]
+
+
+def central_sentences(sentences: Sequence[str], limit: int, diversity: float = 0.7) -> list[int]:
+    """Indices of the most central, non-redundant sentences (TF-IDF TextRank + MMR)."""
+    bags = [Counter(content_words(s)) for s in sentences]
+    if not sentences:
+        return []
+    df: Counter[str] = Counter(w for bag in bags for w in bag)
+    n = len(sentences)
+    vectors = [{w: c * math.log(1 + n / df[w]) for w, c in bag.items()} for bag in bags]
+    norms = [math.sqrt(sum(v * v for v in vec.values())) or 1.0 for vec in vectors]
+
+    def sim(i: int, j: int) -> float:
+        a, b = vectors[i], vectors[j]
+        if len(a) > len(b):
+            a, b = b, a
+        return sum(v * b.get(w, 0.0) for w, v in a.items()) / (norms[i] * norms[j])
+
+    window = range(n) if n <= 400 else range(0, n, max(1, n // 400))
+    centrality = [sum(sim(i, j) for j in window if j != i) for i in range(n)]
+    for i, s in enumerate(sentences):  # very short or very long sentences make poor notes
+        length = len(s.split())
+        if length < 6 or length > 60:
+            centrality[i] *= 0.3
+    chosen: list[int] = []
+    candidates = set(range(n))
+    while candidates and len(chosen) < limit:
+        best = max(
+            candidates,
+            key=lambda i: (
+                diversity * centrality[i]
+                - (1 - diversity) * max((sim(i, j) for j in chosen), default=0.0) * max(centrality)
+            ),
+        )
+        chosen.append(best)
+        candidates.discard(best)
+    return sorted(chosen)

@@ -1,0 +1,145 @@
+"""The passage index: full-text candidates and vector candidates, for SQLite and PostgreSQL.
+
+Full text is FTS5 (SQLite) or a tsvector column with a GIN index (PostgreSQL). Vectors live in
+pgvector with an HNSW index when PostgreSQL has the extension; otherwise the float32 bytes in
+`passages.embedding` are loaded once per user into a NumPy matrix (refreshed when the user's
+passages change) and searched by a matrix product. Both answer the same question: the ids of
+the best passages of one user, optionally within a path prefix or a set of documents.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from studyforge.ai.embeddings import Vectors
+from studyforge.ai.offline.text import STOPWORDS
+from studyforge.documents.chunking import Chunk
+from studyforge.documents.models import Passage
+from studyforge.documents.vectors import matrices
+
+PGVECTOR_DIM = 384  # the migration's vector(384) column
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose passages, and optionally which paths or documents, a search may return."""
+
+    user_id: uuid.UUID
+    source_filter: str | None = None
+    document_ids: tuple[uuid.UUID, ...] | None = None
+
+    def where(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
+        """Apply the scope to a select over `passages`."""
+        stmt = stmt.where(Passage.user_id == self.user_id)
+        if self.source_filter:
+            escaped = re.sub(r"([\\%_])", r"\\\1", self.source_filter)
+            stmt = stmt.where(Passage.path.like(escaped + "%", escape="\\"))
+        if self.document_ids is not None:
+            stmt = stmt.where(Passage.document_id.in_(self.document_ids))
+        return stmt
+
+
+def store(session: Session, document_id: uuid.UUID, user_id: uuid.UUID, path: str,
+          chunks: Sequence[Chunk], vectors: Vectors) -> None:  # fmt: skip
+    """Insert a document's passages with their vectors (replacing any earlier ones)."""
+    session.execute(sa.delete(Passage).where(Passage.document_id == document_id))
+    rows = [
+        {
+            "document_id": document_id,
+            "user_id": user_id,
+            "path": path,
+            "ordinal": i,
+            "page": c.page,
+            "heading": c.heading,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+            "embedding": vectors[i].astype(np.float32).tobytes(),
+        }
+        for i, c in enumerate(chunks)
+    ]
+    if rows:
+        session.execute(sa.insert(Passage), rows)
+    if rows and vectors.shape[1] == PGVECTOR_DIM and has_pgvector(session):
+        session.execute(
+            sa.text(
+                "UPDATE passages SET vec = CAST(embedding_text AS vector) FROM "
+                "(SELECT unnest(CAST(:ords AS int[])) AS ord, "
+                "unnest(CAST(:vecs AS text[])) AS embedding_text) AS v "
+                "WHERE passages.document_id = :doc AND passages.ordinal = v.ord"
+            ),
+            {
+                "ords": list(range(len(rows))),
+                "vecs": [_pg_vector(v) for v in vectors],
+                "doc": document_id,
+            },
+        )
+
+
+def fulltext(session: Session, scope: Scope, query: str, limit: int) -> list[int]:
+    """Ids of the passages that best match the query's words (BM25 / ts_rank_cd)."""
+    terms = [w for w in re.findall(r"[a-z0-9]+", query.lower()) if w not in STOPWORDS]
+    if not terms:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        fts = sa.table("passages_fts", sa.column("rowid"))
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        stmt = (
+            sa.select(Passage.id)
+            .join(fts, fts.c.rowid == Passage.id)
+            .where(sa.text("passages_fts MATCH :match").bindparams(match=match))
+            .order_by(sa.text("bm25(passages_fts)"))
+        )
+    else:
+        tsquery = " | ".join(dict.fromkeys(terms))
+        query_sql = sa.text("to_tsquery('english', :tsq)").bindparams(tsq=tsquery)
+        stmt = (
+            sa.select(Passage.id)
+            .where(sa.literal_column("tsv").op("@@")(query_sql))
+            .order_by(sa.func.ts_rank_cd(sa.literal_column("tsv"), query_sql).desc())
+        )
+    return list(session.scalars(scope.where(stmt).limit(limit)))
+
+
+def nearest(session: Session, scope: Scope, vector: Vectors, limit: int) -> list[int]:
+    """Ids of the passages closest to `vector` (cosine)."""
+    if vector.shape[0] == PGVECTOR_DIM and has_pgvector(session):
+        session.execute(sa.text("SET LOCAL hnsw.ef_search = 100"))
+        # Keep scanning the HNSW graph until enough rows pass the user/path filters.
+        session.execute(sa.text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        distance = sa.text("vec <=> CAST(:qv AS vector)").bindparams(qv=_pg_vector(vector))
+        stmt = sa.select(Passage.id).where(sa.literal_column("vec").is_not(None))
+        return list(session.scalars(scope.where(stmt).order_by(distance).limit(limit)))
+    return matrices(session).nearest(session, scope, vector, limit)
+
+
+def _pg_vector(vector: Vectors) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+
+
+_PGVECTOR: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def has_pgvector(session: Session) -> bool:
+    """True when the passages table has the pgvector `vec` column (checked once per engine)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine not in _PGVECTOR:
+        found = bind.dialect.name == "postgresql" and session.scalar(
+            sa.text(
+                "SELECT count(*) FROM information_schema.columns "
+                "WHERE table_name = 'passages' AND column_name = 'vec'"
+            )
+        )
+        _PGVECTOR[engine] = bool(found)
+    return _PGVECTOR[engine]

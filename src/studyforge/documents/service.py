@@ -1,0 +1,203 @@
+"""Document use cases: upload, read, list, re-process, delete, and hybrid search."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import unicodedata
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import Session
+
+from studyforge.ai.embeddings import Embedder
+from studyforge.db import after_commit
+from studyforge.documents import index
+from studyforge.documents.extract import EXTENSIONS, detect_type
+from studyforge.documents.models import Document, DocumentStatus, Passage
+from studyforge.documents.schemas import SearchHit, SearchRequest
+from studyforge.errors import AppError, Conflict, NotFound
+from studyforge.events.service import emit
+from studyforge.jobs import enqueue
+from studyforge.jobs.models import TERMINAL, Job
+from studyforge.storage import BlobStore
+
+RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
+CANDIDATES = 50
+
+
+class DocumentNotFound(NotFound):
+    code = "DOCUMENT_NOT_FOUND"
+
+
+class FileTooLarge(AppError):
+    status = 413
+    code = "FILE_TOO_LARGE"
+
+
+class UnsupportedType(AppError):
+    status = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class InvalidUpload(AppError):
+    status = 422
+    code = "INVALID_UPLOAD"
+
+
+class AlreadyProcessing(Conflict):
+    code = "ALREADY_PROCESSING"
+
+
+def clean_filename(name: str) -> str:
+    """A display name: the last path segment, no control characters, at most 255 chars."""
+    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[-255:] or "upload"
+
+
+def clean_path(path: str | None, filename: str) -> str:
+    """A folder-like source path ("biology/cells.pdf"); refuses `..`, absolute and odd paths."""
+    if not path:
+        return filename
+    if any(unicodedata.category(ch)[0] == "C" for ch in path) or len(path) > 500:
+        raise InvalidUpload("path must be at most 500 printable characters", code="INVALID_PATH")
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        raise InvalidUpload("path must be relative and may not contain '..'", code="INVALID_PATH")
+    return posixpath.join(*parts)
+
+
+def create_document(
+    session: Session,
+    blobs: BlobStore,
+    *,
+    user_id: uuid.UUID,
+    filename: str,
+    data: bytes,
+    path: str | None = None,
+    generate_notes: bool = True,
+) -> Document:
+    """Store the file, record the document as processing, and queue its processing job."""
+    filename = clean_filename(filename)
+    if not data:
+        raise InvalidUpload("the file is empty", code="EMPTY_FILE")
+    media_type = detect_type(filename, data)
+    if media_type is None:
+        raise UnsupportedType(
+            "unsupported file type; upload PDF, DOCX, PPTX, TXT, Markdown, HTML, PNG or JPEG"
+        )
+    doc_id = uuid.uuid4()
+    # The key is built from ids only: a hostile filename never reaches the blob store.
+    key = f"documents/{user_id}/{doc_id}{EXTENSIONS[media_type]}"
+    blobs.put(key, data, media_type)
+    doc = Document(
+        id=doc_id,
+        user_id=user_id,
+        filename=filename,
+        path=clean_path(path, filename),
+        media_type=media_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        s3_key=key,
+        status=DocumentStatus.PROCESSING,
+        generate_notes=generate_notes,
+    )
+    session.add(doc)
+    session.flush()
+    emit(session, "document.uploaded", uploaded_payload(doc), stream_id=doc.id, user_id=user_id)
+    _start(session, doc)
+    return doc
+
+
+def uploaded_payload(doc: Document) -> dict[str, Any]:
+    """The `document.uploaded` event body."""
+    return {
+        "document_id": str(doc.id),
+        "user_id": str(doc.user_id),
+        "filename": doc.filename,
+        "path": doc.path,
+        "s3_key": doc.s3_key,
+        "media_type": doc.media_type,
+        "uploaded_at": doc.uploaded_at.isoformat(),
+    }
+
+
+def _start(session: Session, doc: Document) -> Job:
+    job = enqueue(session, "documents.process", user_id=doc.user_id, document_id=str(doc.id))
+    doc.job_id = job.id
+    return job
+
+
+def get_document(session: Session, doc_id: uuid.UUID, user_id: uuid.UUID) -> Document:
+    """The caller's document, or 404 (also for another user's)."""
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.user_id != user_id:
+        raise DocumentNotFound("Document not found")
+    return doc
+
+
+def list_documents_stmt(user_id: uuid.UUID) -> Select[Any]:
+    """The caller's documents, newest first."""
+    return (
+        select(Document)
+        .where(Document.user_id == user_id)
+        .order_by(Document.created_at.desc(), Document.id)
+    )
+
+
+def reprocess(session: Session, doc: Document) -> Job:
+    """Run processing again (after a failure, or with newer providers)."""
+    if doc.job_id is not None:
+        job = session.get(Job, doc.job_id)
+        if job is not None and job.status not in TERMINAL:
+            raise AlreadyProcessing("the document is already being processed")
+    doc.status = DocumentStatus.PROCESSING
+    doc.error = None
+    return _start(session, doc)
+
+
+def delete_document(session: Session, blobs: BlobStore, doc: Document) -> None:
+    """Delete the document, its passages, and (after commit) its file."""
+    key = doc.s3_key
+    session.execute(delete(Passage).where(Passage.document_id == doc.id))
+    session.delete(doc)
+    emit(session, "document.deleted", {"document_id": str(doc.id)}, user_id=doc.user_id)
+    after_commit(session, lambda: blobs.delete(key))
+
+
+def search(
+    session: Session, embedder: Embedder, user_id: uuid.UUID, req: SearchRequest
+) -> list[SearchHit]:
+    """Hybrid search over the caller's passages: full text + vectors, fused by reciprocal rank."""
+    scope = index.Scope(
+        user_id=user_id,
+        source_filter=req.source_filter,
+        document_ids=tuple(req.document_ids) if req.document_ids is not None else None,
+    )
+    vector = embedder.embed_batch([req.query])[0]
+    ranked: dict[int, float] = {}
+    for ids in (
+        index.fulltext(session, scope, req.query, CANDIDATES),
+        index.nearest(session, scope, vector, CANDIDATES),
+    ):
+        for rank, pid in enumerate(ids):
+            ranked[pid] = ranked.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    best = sorted(ranked, key=lambda pid: -ranked[pid])[: req.k]
+    if not best:
+        return []
+    rows = session.execute(
+        select(Passage, Document.filename)
+        .join(Document, Document.id == Passage.document_id)
+        .where(Passage.id.in_(best))
+    ).all()
+    by_id = {p.id: (p, filename) for p, filename in rows}
+    return [_hit(*by_id[pid], ranked[pid]) for pid in best if pid in by_id]
+
+
+def _hit(p: Passage, filename: str, score: float) -> SearchHit:
+    return SearchHit(
+        document_id=p.document_id, filename=filename, path=p.path, page=p.page,
+        heading=p.heading, text=p.text, score=round(score, 6), start=p.start, end=p.end,
+    )  # fmt: skip

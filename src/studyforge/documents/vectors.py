@@ -1,0 +1,132 @@
+"""Exact vector search with NumPy, for SQLite (and PostgreSQL without pgvector).
+
+Each user's vectors are loaded once into a float32 matrix and kept in memory (the few most
+recently searched users only). A cheap stamp query (count and max id of the user's passages)
+tells when the matrix is stale: any insert or delete changes it.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from studyforge.ai.embeddings import Vectors
+from studyforge.documents.models import Passage
+
+if TYPE_CHECKING:
+    from studyforge.documents.index import Scope
+
+CACHED_USERS = 8
+
+
+@dataclass
+class UserMatrix:
+    """One user's passage vectors and, per row, its id, document and path (as codes)."""
+
+    stamp: tuple[int, int]
+    ids: npt.NDArray[np.int64]
+    matrix: Vectors
+    doc_codes: npt.NDArray[np.int32]
+    docs: list[uuid.UUID]
+    path_codes: npt.NDArray[np.int32]
+    paths: list[str]
+
+    def mask(self, scope: Scope) -> npt.NDArray[np.bool_] | None:
+        """Rows allowed by the scope's path prefix and document ids (None: all rows)."""
+        mask = None
+        if scope.source_filter:
+            allowed = np.array([p.startswith(scope.source_filter) for p in self.paths], bool)
+            mask = allowed[self.path_codes]
+        if scope.document_ids is not None:
+            wanted = set(scope.document_ids)
+            allowed = np.array([d in wanted for d in self.docs], bool)
+            by_doc = allowed[self.doc_codes]
+            mask = by_doc if mask is None else mask & by_doc
+        return mask
+
+
+class MatrixCache:
+    """Per-process cache of `UserMatrix`, most recently used first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users: OrderedDict[uuid.UUID, UserMatrix] = OrderedDict()
+
+    def nearest(self, session: Session, scope: Scope, vector: Vectors, limit: int) -> list[int]:
+        """Ids of the `limit` passages most similar to `vector` within the scope."""
+        data = self._get(session, scope.user_id, vector.shape[0])
+        if data is None or not len(data.ids):
+            return []
+        scores = data.matrix @ vector.astype(np.float32)
+        mask = data.mask(scope)
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        top = min(limit, len(scores))
+        best = np.argpartition(-scores, top - 1)[:top]
+        best = best[np.argsort(-scores[best])]
+        return [int(data.ids[i]) for i in best if np.isfinite(scores[i])]
+
+    def _get(self, session: Session, user_id: uuid.UUID, dim: int) -> UserMatrix | None:
+        row = session.execute(
+            sa.select(sa.func.count(Passage.id), sa.func.max(Passage.id)).where(
+                Passage.user_id == user_id
+            )
+        ).one()
+        stamp = (int(row[0] or 0), int(row[1] or 0))
+        with self._lock:
+            cached = self._users.get(user_id)
+            if cached is not None and cached.stamp == stamp and cached.matrix.shape[1] == dim:
+                self._users.move_to_end(user_id)
+                return cached
+        loaded = _load(session, user_id, dim, stamp)
+        with self._lock:
+            self._users[user_id] = loaded
+            self._users.move_to_end(user_id)
+            while len(self._users) > CACHED_USERS:
+                self._users.popitem(last=False)
+        return loaded
+
+
+def _load(session: Session, user_id: uuid.UUID, dim: int, stamp: tuple[int, int]) -> UserMatrix:
+    rows = session.execute(
+        sa.select(Passage.id, Passage.document_id, Passage.path, Passage.embedding)
+        .where(Passage.user_id == user_id, Passage.embedding.is_not(None))
+        .order_by(Passage.id)
+    ).all()
+    width = dim * 4
+    rows = [r for r in rows if len(r.embedding) == width]  # skip other models' vectors
+    docs: dict[uuid.UUID, int] = {}
+    paths: dict[str, int] = {}
+    return UserMatrix(
+        stamp=stamp,
+        ids=np.array([r.id for r in rows], dtype=np.int64),
+        matrix=np.frombuffer(b"".join(r.embedding for r in rows), dtype=np.float32).reshape(
+            len(rows), dim
+        ),
+        doc_codes=np.array([docs.setdefault(r.document_id, len(docs)) for r in rows], np.int32),
+        docs=list(docs),
+        path_codes=np.array([paths.setdefault(r.path, len(paths)) for r in rows], np.int32),
+        paths=list(paths),
+    )
+
+
+_CACHES: weakref.WeakKeyDictionary[Engine, MatrixCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def matrices(session: Session) -> MatrixCache:
+    """The cache for the session's database (one per engine)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _CACHES_LOCK:
+        return _CACHES.setdefault(engine, MatrixCache())
