@@ -12,7 +12,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def mount_web(app: FastAPI) -> None:
     """Add the page routes and the static files to `app`."""
+    from studyforge.web.documents import router as documents_router
     from studyforge.web.pages import router
 
     app.include_router(router)
+    app.include_router(documents_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -51,9 +51,10 @@ class NavItem:
         return current == self.path or current.startswith(self.path.rstrip("/") + "/")
 
 
-# The main navigation, in order; features append theirs, e.g. NavItem("Documents", "/documents").
+# The main navigation, in order; features add theirs, e.g. NavItem("Courses", "/courses").
 NAV: list[NavItem] = [
     NavItem("Home", "/"),
+    NavItem("Documents", "/library"),
     NavItem("Jobs", "/jobs"),
 ]
 
