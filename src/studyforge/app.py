@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from studyforge import __version__
 from studyforge.auth.api import router as auth_router
 from studyforge.config import Settings, get_settings
+from studyforge.courses.api import router as courses_router
 from studyforge.documents.api import router as documents_router
 from studyforge.errors import install_error_handlers
 from studyforge.jobs.api import router as jobs_router
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(auth_router)
     app.include_router(jobs_router)
     app.include_router(documents_router)
+    app.include_router(courses_router)
     mount_web(app)
     return app
 

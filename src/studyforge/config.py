@@ -73,6 +73,28 @@ class Settings(BaseSettings):
         "guest", validation_alias=_env("RABBITMQ_PASSWORD", "RABBITMQ_PASSWORD")
     )
     rabbitmq_vhost: str = Field("/", validation_alias=_env("RABBITMQ_VHOST", "RABBITMQ_VHOST"))
+    rabbitmq_exchange: str = Field(
+        "course.exchange", validation_alias=_env("RABBITMQ_EXCHANGE", "RABBITMQ_EXCHANGE")
+    )
+    rabbitmq_queue_generation: str = Field(
+        "course.generation.queue",
+        validation_alias=_env("RABBITMQ_QUEUE_GENERATION", "RABBITMQ_QUEUE_GENERATION"),
+    )
+    rabbitmq_queue_status: str = Field(
+        "course.status.queue",
+        validation_alias=_env("RABBITMQ_QUEUE_STATUS", "RABBITMQ_QUEUE_STATUS"),
+    )
+    rabbitmq_route_generate: str = Field(
+        "course.generate",
+        validation_alias=_env("RABBITMQ_ROUTE_GENERATE", "RABBITMQ_ROUTE_GENERATE"),
+    )
+    rabbitmq_route_status: str = Field(
+        "course.status", validation_alias=_env("RABBITMQ_ROUTE_STATUS", "RABBITMQ_ROUTE_STATUS")
+    )
+    rabbitmq_dead_letter_queue: str = Field(
+        "course.generation.dlq", validation_alias=_env("RABBITMQ_DEAD_LETTER_QUEUE")
+    )
+    rabbitmq_consume: bool = Field(True, validation_alias=_env("RABBITMQ_CONSUME"))
     events_exchange: str = Field("studyforge.events", validation_alias=_env("EVENTS_EXCHANGE"))
     events_poll_seconds: float = Field(1.0, gt=0, validation_alias=_env("EVENTS_POLL_SECONDS"))
 
@@ -117,6 +139,13 @@ class Settings(BaseSettings):
     ocr_provider: Literal["offline", "none"] = Field(
         "offline", validation_alias=_env("OCR_PROVIDER")
     )
+
+    # --- courses ----------------------------------------------------------------------------
+    course_lesson_concurrency: int = Field(
+        4, ge=1, le=32, validation_alias=_env("COURSE_LESSON_CONCURRENCY")
+    )
+    course_sources: int = Field(40, ge=1, le=500, validation_alias=_env("COURSE_SOURCES"))
+    course_files: bool = Field(True, validation_alias=_env("COURSE_FILES"))
 
     # --- documents --------------------------------------------------------------------------
     upload_max_bytes: int = Field(50 * 1024 * 1024, gt=0, validation_alias=_env("UPLOAD_MAX_BYTES"))

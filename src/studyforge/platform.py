@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from studyforge import models as _models  # noqa: F401  (every table mapped in every process)
 from studyforge.ai.registry import AIProviders, make_providers
 from studyforge.config import Settings
+from studyforge.courses import generate as _course_jobs  # noqa: F401  (registers the jobs)
 from studyforge.db import make_engine, make_session_factory
 from studyforge.documents import jobs as _document_jobs  # noqa: F401  (registers the jobs)
 from studyforge.events.relay import Publisher, Relay

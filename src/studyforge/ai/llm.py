@@ -52,7 +52,8 @@ class Task(Generic[T]):
     schema: type[T]
     system: str
     render: Callable[[Any], str]
-    offline: Callable[[Any], T]
+    # Returns the schema, or a dict the provider validates against it.
+    offline: Callable[[Any], T | dict[str, Any]]
 
 
 @dataclass

@@ -171,20 +171,25 @@ def search(
     session: Session, embedder: Embedder, user_id: uuid.UUID, req: SearchRequest
 ) -> list[SearchHit]:
     """Hybrid search over the caller's passages: full text + vectors, fused by reciprocal rank."""
-    scope = index.Scope(
-        user_id=user_id,
-        source_filter=req.source_filter,
-        document_ids=tuple(req.document_ids) if req.document_ids is not None else None,
-    )
-    vector = embedder.embed_batch([req.query])[0]
+    ids = None if req.document_ids is None else tuple(req.document_ids)
+    scope = index.Scope(user_id=user_id, source_filter=req.source_filter, document_ids=ids)
+    return retrieve(session, embedder, scope, req.query, req.k)
+
+
+def retrieve(
+    session: Session, embedder: Embedder, scope: index.Scope, query: str, k: int
+) -> list[SearchHit]:
+    """The `k` passages in scope that best match `query`, best first."""
+    vector = embedder.embed_batch([query])[0]
     ranked: dict[int, float] = {}
+    candidates = max(CANDIDATES, k)
     for ids in (
-        index.fulltext(session, scope, req.query, CANDIDATES),
-        index.nearest(session, scope, vector, CANDIDATES),
+        index.fulltext(session, scope, query, candidates),
+        index.nearest(session, scope, vector, candidates),
     ):
         for rank, pid in enumerate(ids):
             ranked[pid] = ranked.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
-    best = sorted(ranked, key=lambda pid: -ranked[pid])[: req.k]
+    best = sorted(ranked, key=lambda pid: -ranked[pid])[:k]
     if not best:
         return []
     rows = session.execute(

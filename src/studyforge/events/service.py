@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -30,11 +31,13 @@ def emit(
     return event
 
 
-def stream_after(session: Session, stream_id: uuid.UUID, after_seq: int) -> list[OutboxEvent]:
-    """Events of one stream (a job, a course...) newer than `after_seq`, oldest first."""
+def stream_after(
+    session: Session, stream_ids: Sequence[uuid.UUID], after_seq: int
+) -> list[OutboxEvent]:
+    """Events of some streams (a job, a course...) newer than `after_seq`, oldest first."""
     stmt = (
         select(OutboxEvent)
-        .where(OutboxEvent.stream_id == stream_id, OutboxEvent.seq > after_seq)
+        .where(OutboxEvent.stream_id.in_(list(stream_ids)), OutboxEvent.seq > after_seq)
         .order_by(OutboxEvent.seq)
         .limit(500)
     )

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from studyforge.auth.deps import CurrentUser
 from studyforge.db import SessionDep
-from studyforge.events.service import envelope, stream_after
+from studyforge.events.models import OutboxEvent
+from studyforge.events.service import stream_after
+from studyforge.events.sse import parse_last_id, sse_response
 from studyforge.jobs.models import TERMINAL, Job, JobStatus
 from studyforge.jobs.schemas import JobOut
 from studyforge.jobs.service import cancel_job, get_job, list_jobs_stmt
@@ -57,49 +57,12 @@ async def events(
     after: Annotated[int | None, Query(ge=0)] = None,
 ) -> StreamingResponse:
     """Progress as Server-Sent Events; resumes after `Last-Event-ID`; ends with the job."""
-    start = after if after is not None else _parse_last_id(last_event_id)
-    stream = _sse(request, row.id, start)
-    return StreamingResponse(
-        stream,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    job_id = row.id
 
+    def fetch(session: Session, since: int) -> tuple[list[OutboxEvent], bool]:
+        job = session.get(Job, job_id)
+        finished = job is None or job.status in TERMINAL
+        return stream_after(session, [job_id], since), finished
 
-def _parse_last_id(value: str | None) -> int:
-    try:
-        return max(int(value or 0), 0)
-    except ValueError:
-        return 0
-
-
-async def _sse(request: Request, job_id: uuid.UUID, after: int) -> AsyncIterator[str]:
-    sessions = request.app.state.platform.sessions
-    poll = request.app.state.platform.settings.events_poll_seconds / 4
-    idle = 0.0
-
-    def fetch() -> tuple[list[dict[str, object]], bool]:
-        with sessions() as s:
-            # Status first: if it is terminal now, the batch read after it holds the last event.
-            job = s.get(Job, job_id)
-            finished = job is None or job.status in TERMINAL
-            return [envelope(e) for e in stream_after(s, job_id, after)], finished
-
-    yield "retry: 2000\n\n"
-    while True:
-        batch, finished = await anyio.to_thread.run_sync(fetch)
-        for item in batch:
-            after = int(str(item["seq"]))
-            yield f"id: {after}\nevent: {item['type']}\ndata: {json.dumps(item)}\n\n"
-        if finished and not batch:
-            return
-        if batch:
-            idle = 0.0
-            continue
-        if await request.is_disconnected():
-            return
-        idle += poll
-        if idle >= 15:
-            idle = 0.0
-            yield ": keep-alive\n\n"
-        await anyio.sleep(poll)
+    start = after if after is not None else parse_last_id(last_event_id)
+    return sse_response(request, fetch, start)

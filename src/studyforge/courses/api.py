@@ -1,0 +1,111 @@
+"""`/api/courses`: request, list, read, follow live, retry, delete and export courses."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+
+from studyforge.auth.deps import CurrentUser
+from studyforge.courses import service
+from studyforge.courses.export import course_document
+from studyforge.courses.models import Course, CourseStatus
+from studyforge.courses.render import course_html, course_markdown
+from studyforge.courses.schemas import CourseOut, CourseQueued, CourseRequest, CourseSummary
+from studyforge.db import SessionDep
+from studyforge.events.models import OutboxEvent
+from studyforge.events.service import stream_after
+from studyforge.events.sse import parse_last_id, sse_response
+from studyforge.kit.pagination import Page, PageDep, paginate
+
+router = APIRouter(prefix="/api/courses", tags=["courses"])
+FINAL = (CourseStatus.READY, CourseStatus.FAILED)
+
+
+def _course(course_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Course:
+    return service.get_course(session, course_id, user.id)
+
+
+CourseDep = Annotated[Course, Depends(_course)]
+
+
+def _queued(course: Course) -> CourseQueued:
+    return CourseQueued(
+        course_id=course.id,
+        request_id=course.request_id,
+        status=course.status,
+        job_id=course.job_id,
+    )
+
+
+@router.post("", status_code=202, response_model=CourseQueued)
+def request_course(body: CourseRequest, session: SessionDep, user: CurrentUser) -> CourseQueued:
+    """Queue a course; the same `request_id` again returns the same course."""
+    return _queued(service.request_course(session, user.id, body))
+
+
+@router.get("", response_model=Page[CourseSummary])
+def list_courses(
+    session: SessionDep, user: CurrentUser, page: PageDep, status: CourseStatus | None = None
+) -> dict[str, object]:
+    """My courses, newest first."""
+    return paginate(session, service.list_courses_stmt(user.id, status), page)
+
+
+@router.get("/{course_id}", response_model=CourseOut)
+def read_course(course: CourseDep) -> Course:
+    """A course with its lessons (those finished so far while it is generating)."""
+    return course
+
+
+@router.get("/{course_id}/events")
+async def course_events(
+    request: Request,
+    course: CourseDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+    after: Annotated[int | None, Query(ge=0)] = None,
+) -> StreamingResponse:
+    """Status and progress as Server-Sent Events, until the course is READY or FAILED."""
+    course_id = course.id
+
+    def fetch(session: Session, since: int) -> tuple[list[OutboxEvent], bool]:
+        row = session.get(Course, course_id)
+        streams = [course_id] + ([row.job_id] if row is not None and row.job_id else [])
+        finished = row is None or row.status in FINAL
+        return stream_after(session, streams, since), finished
+
+    return sse_response(
+        request, fetch, after if after is not None else parse_last_id(last_event_id)
+    )
+
+
+@router.post("/{course_id}/retry", status_code=202, response_model=CourseQueued)
+def retry(course: CourseDep, session: SessionDep) -> CourseQueued:
+    """Generate a FAILED course again (409 for any other status)."""
+    return _queued(service.retry(session, course))
+
+
+@router.delete("/{course_id}", status_code=204)
+def delete(course: CourseDep, session: SessionDep) -> Response:
+    """Delete a course and its lessons (cancelling its generation if it is running)."""
+    service.delete_course(session, course)
+    return Response(status_code=204)
+
+
+@router.get("/{course_id}/export")
+def export(course: CourseDep, format: Literal["json", "md", "html"] = "json") -> Response:
+    """The course as the specification's course.json, as Markdown or as an HTML page."""
+    name = quote(course.slug or str(course.id), safe="")
+    if format == "json":
+        body, media = json.dumps(course_document(course), indent=2, default=str), "application/json"
+    elif format == "md":
+        body, media = course_markdown(course), "text/markdown; charset=utf-8"
+    else:
+        body, media = course_html(course), "text/html; charset=utf-8"
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}.{format}"}
+    return Response(body, media_type=media, headers=headers)

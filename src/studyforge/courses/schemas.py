@@ -1,0 +1,104 @@
+"""Course requests (HTTP and RabbitMQ share one schema) and responses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from studyforge.courses.models import CourseStatus
+
+
+class CourseRequest(BaseModel):
+    """The specification's generation request (`user_id` comes from the token over HTTP)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    topic: str = Field(min_length=1, max_length=300)
+    request_id: str | None = Field(None, min_length=1, max_length=100)
+    grade_level: str = Field("Grade 8", min_length=1, max_length=50)
+    num_lessons: int = Field(4, ge=1, le=20)
+    source_filter: str | None = Field(None, max_length=500)
+
+    @field_validator("source_filter")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class BrokerCourseRequest(CourseRequest):
+    """A request from RabbitMQ: `user_id` is required there (trusted on the broker side)."""
+
+    user_id: uuid.UUID
+
+
+class CourseQueued(BaseModel):
+    """`POST /api/courses` answer."""
+
+    course_id: uuid.UUID
+    request_id: str
+    status: CourseStatus
+    job_id: uuid.UUID | None
+
+
+class CheckOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    question: str
+    options: list[str]
+    answer: str
+    explanation: str
+    source: dict[str, Any] | None
+
+
+class LessonOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    lesson_number: int
+    title: str
+    description: str
+    key_concepts: list[str]
+    learning_objectives: list[str]
+    content_md: str | None
+    content_json: dict[str, Any] | None
+    sources: list[dict[str, Any]]
+    checks: list[CheckOut]
+    generated_at: datetime | None
+
+
+class CourseSummary(BaseModel):
+    """A course in lists."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    request_id: str
+    topic: str
+    grade_level: str
+    num_lessons: int
+    source_filter: str | None
+    status: CourseStatus
+    title: str | None
+    slug: str | None
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+    generated_at: datetime | None
+
+
+class CourseOut(CourseSummary):
+    """A course with its lessons, sources and AI usage."""
+
+    description: str | None
+    provider: str | None
+    model: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    job_id: uuid.UUID | None
+    sources: list[dict[str, Any]] | None
+    lessons: list[LessonOut]

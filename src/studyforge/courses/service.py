@@ -1,0 +1,141 @@
+"""Course use cases shared by HTTP and RabbitMQ: request, read, list, retry, delete."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import Session
+
+from studyforge.courses.models import Course, CourseStatus, Lesson
+from studyforge.courses.schemas import CourseRequest
+from studyforge.errors import Conflict, NotFound
+from studyforge.events.service import emit
+from studyforge.jobs import enqueue
+from studyforge.jobs.models import TERMINAL, Job
+from studyforge.jobs.service import cancel_job
+
+STATUS_EVENT = "course.status"
+
+
+class CourseNotFound(NotFound):
+    code = "COURSE_NOT_FOUND"
+
+
+class CourseNotFailed(Conflict):
+    code = "COURSE_NOT_FAILED"
+
+
+class RequestIdTaken(Conflict):
+    code = "REQUEST_ID_TAKEN"
+
+
+def status_message(request_id: str, status: str, message: str, **extra: Any) -> dict[str, Any]:
+    """A status message in the specification's format."""
+    body = {"request_id": request_id, "status": status, "message": message, **extra}
+    body["timestamp"] = datetime.now(UTC).isoformat()
+    return body
+
+
+def emit_status(session: Session, course: Course, status: str, message: str, **extra: Any) -> None:
+    """Record a `course.status` event (relayed to RabbitMQ's status route) with the change."""
+    payload = status_message(course.request_id, status, message, **extra)
+    emit(session, STATUS_EVENT, payload, stream_id=course.id, user_id=course.user_id)
+
+
+def request_course(session: Session, user_id: uuid.UUID, req: CourseRequest) -> Course:
+    """Record a QUEUED course and queue its generation; a known `request_id` returns its course."""
+    request_id = req.request_id or str(uuid.uuid4())
+    existing = find_by_request(session, request_id)
+    if existing is not None:
+        if existing.user_id != user_id:
+            raise RequestIdTaken("this request_id belongs to another request")
+        return existing
+    course = Course(
+        user_id=user_id,
+        request_id=request_id,
+        topic=req.topic,
+        grade_level=req.grade_level,
+        num_lessons=req.num_lessons,
+        source_filter=req.source_filter,
+        status=CourseStatus.QUEUED,
+    )
+    session.add(course)
+    session.flush()
+    emit_status(session, course, "processing", f"Generating course for '{course.topic}'")
+    _start(session, course)
+    return course
+
+
+def find_by_request(session: Session, request_id: str) -> Course | None:
+    """The course made for a request id, if any."""
+    return session.scalar(select(Course).where(Course.request_id == request_id))
+
+
+def _start(session: Session, course: Course) -> None:
+    job = enqueue(session, "courses.generate", user_id=course.user_id, course_id=str(course.id))
+    course.job_id = job.id
+
+
+def get_course(session: Session, course_id: uuid.UUID, user_id: uuid.UUID) -> Course:
+    """The caller's course, or 404."""
+    course = session.get(Course, course_id)
+    if course is None or course.user_id != user_id:
+        raise CourseNotFound("Course not found")
+    return course
+
+
+def list_courses_stmt(user_id: uuid.UUID, status: CourseStatus | None) -> Select[Any]:
+    """The caller's courses, newest first, optionally by status."""
+    stmt = select(Course).where(Course.user_id == user_id)
+    if status is not None:
+        stmt = stmt.where(Course.status == status)
+    return stmt.order_by(Course.created_at.desc(), Course.id)
+
+
+def retry(session: Session, course: Course) -> Course:
+    """Generate a FAILED course again, from scratch."""
+    if course.status is not CourseStatus.FAILED:
+        raise CourseNotFailed(f"only a FAILED course can be retried (this one is {course.status})")
+    session.execute(delete(Lesson).where(Lesson.course_id == course.id))
+    course.status = CourseStatus.QUEUED
+    course.error_message = None
+    emit_status(session, course, "processing", f"Generating course for '{course.topic}'")
+    _start(session, course)
+    return course
+
+
+def delete_course(session: Session, course: Course) -> None:
+    """Delete the course and its lessons; a running generation is cancelled."""
+    if course.job_id is not None:
+        job = session.get(Job, course.job_id)
+        if job is not None and job.status not in TERMINAL:
+            cancel_job(session, job)
+    session.delete(course)
+
+
+def slugify(title: str) -> str:
+    """A URL slug: lower-case ASCII words joined by hyphens."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80] or "course"
+
+
+def unique_slug(session: Session, course: Course, title: str) -> str:
+    """The title's slug, suffixed when the user already has a course with that slug."""
+    base = slugify(title)
+    taken = set(
+        session.scalars(
+            select(Course.slug).where(
+                Course.user_id == course.user_id,
+                Course.id != course.id,
+                Course.slug.like(f"{base}%"),
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    return f"{base}-{course.id.hex[:8]}"
