@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from studyforge.config import Settings, get_settings
+from studyforge.courses.cli import app as courses_app
 from studyforge.kit.redact import configure_logging
 
 app = typer.Typer(
@@ -17,8 +18,11 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Inspect and enqueue background jobs.", no_args_is_help=True)
+consume_app = typer.Typer(help="Consume inbound commands from a broker.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(consume_app, name="consume")
+app.add_typer(courses_app, name="courses")
 
 FIRST_USER = "admin"
 
@@ -127,6 +131,29 @@ def worker(
                 f"--loglevel={settings.log_level}",
             ]
         )
+    finally:
+        platform.close()
+
+
+@consume_app.command("rabbitmq")
+def consume_rabbitmq() -> None:
+    """Consume course generation requests (`serve` does this too when RABBITMQ_HOST is set)."""
+    import signal
+    import threading
+
+    from studyforge.platform import build_platform
+
+    settings = _settings().model_copy(update={"rabbitmq_consume": True})
+    if not settings.rabbitmq_url:
+        typer.echo("error: set RABBITMQ_HOST (and RABBITMQ_* as needed)", err=True)
+        raise typer.Exit(2)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    platform = build_platform(settings, role="consumer")
+    typer.echo(f"consuming {settings.rabbitmq_queue_generation}; Ctrl+C stops", err=True)
+    try:
+        stop.wait()
     finally:
         platform.close()
 

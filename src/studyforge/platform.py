@@ -87,7 +87,10 @@ def make_publishers(settings: Settings) -> list[Publisher]:
     if settings.rabbitmq_url:
         from studyforge.messaging.rabbitmq import RabbitPublisher
 
-        publishers.append(RabbitPublisher(settings.rabbitmq_url, settings.events_exchange))
+        routes = {"course.status": (settings.rabbitmq_exchange, settings.rabbitmq_route_status)}
+        publishers.append(
+            RabbitPublisher(settings.rabbitmq_url, settings.events_exchange, routes=routes)
+        )
     return publishers
 
 
@@ -95,7 +98,8 @@ def build_platform(settings: Settings, *, role: str = "server") -> Platform:
     """Build the clients for `role`.
 
     "server" serves requests and, with inline jobs, runs them; "worker" executes Celery jobs;
-    "client" (a CLI command) only writes rows and leaves inline jobs to the server.
+    "client" (a CLI command) only writes rows and leaves inline jobs to the server;
+    "consumer" (`studyforge consume rabbitmq`) also relays events and consumes requests.
 
     Background threads (runner, sweeper, relay) are started here too.
     """
@@ -120,7 +124,7 @@ def build_platform(settings: Settings, *, role: str = "server") -> Platform:
         celery_app = make_celery(broker, settings.job_lease_seconds)
         register_run_job(celery_app, executor.run)
         runner = CeleryRunner(celery_app)
-    elif role == "client":
+    elif role in ("client", "consumer"):
         runner = NullRunner()
     else:
         runner = InlineRunner(executor, settings.job_workers)
@@ -168,3 +172,9 @@ def _start_background(platform: Platform, role: str) -> None:
             dispatch_queued(platform.sessions, platform.runner)
     if role != "client":
         platform.relay.start()
+    if role in ("server", "consumer") and settings.rabbitmq_url and settings.rabbitmq_consume:
+        from studyforge.messaging.course_consumer import CourseConsumer
+
+        consumer = CourseConsumer(settings, platform.sessions)
+        platform.background.append(consumer)
+        consumer.start()

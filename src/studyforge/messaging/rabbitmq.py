@@ -31,9 +31,14 @@ class RabbitPublisher:
 
     name = "rabbitmq"
 
-    def __init__(self, url: str, exchange: str) -> None:
+    def __init__(
+        self, url: str, exchange: str, routes: dict[str, tuple[str, str]] | None = None
+    ) -> None:
         self.url = url
         self.exchange = exchange
+        # Event types also delivered elsewhere as their bare payload, e.g. `course.status` to
+        # the course exchange's status route in the specification's message format.
+        self.routes = routes or {}
         self._lock = threading.Lock()
         self._connection: pika.BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
@@ -44,7 +49,8 @@ class RabbitPublisher:
         self.close()
         connection = pika.BlockingConnection(connection_parameters(self.url))
         channel = connection.channel()
-        channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+        for exchange in {self.exchange, *(ex for ex, _ in self.routes.values())}:
+            channel.exchange_declare(exchange, exchange_type="topic", durable=True)
         channel.confirm_delivery()
         self._connection, self._channel = connection, channel
         return channel
@@ -67,6 +73,18 @@ class RabbitPublisher:
                         ),
                         mandatory=False,
                     )
+                    route = self.routes.get(str(event["type"]))
+                    if route is not None:
+                        channel.basic_publish(
+                            route[0],
+                            routing_key=route[1],
+                            body=json.dumps(event["data"]).encode(),
+                            properties=pika.BasicProperties(
+                                content_type="application/json",
+                                delivery_mode=2,
+                                message_id=str(event["event_id"]),
+                            ),
+                        )
             except (AMQPError, OSError) as exc:
                 self.close()
                 raise TransientError(f"RabbitMQ publish failed: {exc!r}") from exc
