@@ -142,7 +142,7 @@ class Settings(BaseSettings):
 
     # --- courses ----------------------------------------------------------------------------
     course_lesson_concurrency: int = Field(
-        4, ge=1, le=32, validation_alias=_env("COURSE_LESSON_CONCURRENCY")
+        8, ge=1, le=32, validation_alias=_env("COURSE_LESSON_CONCURRENCY")
     )
     course_sources: int = Field(40, ge=1, le=500, validation_alias=_env("COURSE_SOURCES"))
     course_files: bool = Field(True, validation_alias=_env("COURSE_FILES"))
