@@ -81,3 +81,14 @@ async def test_provider_outage_retries_then_fails_the_document(client, make_user
     with platform.sessions() as session:
         job = session.get(Job, uuid.UUID(doc["job_id"]))
         assert job.status == JobStatus.FAILED and job.attempts == attempts
+
+
+async def test_invalid_notes_keep_the_document_searchable(client, make_user, platform):
+    seen = use_llm(platform, lambda request: completion("Sure! Here are your notes: ..."))
+    _, headers = make_user()
+    doc = await ingest(client, headers, "g.txt", TEXT)
+    assert doc["status"] == "completed" and doc["notes"] is None
+    assert doc["notes_data"]["error"].startswith("notes could not be generated")
+    assert len(seen) == 2  # the answer and the corrective retry
+    hits = await client.post("/api/search", headers=headers, json={"query": "tides moon"})
+    assert hits.json()["results"][0]["document_id"] == doc["document_id"]

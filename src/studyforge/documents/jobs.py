@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from base64 import b64decode
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from studyforge.ai.errors import ProviderError
 from studyforge.ai.registry import AIProviders
 from studyforge.config import Settings
 from studyforge.db import utcnow
@@ -17,12 +19,13 @@ from studyforge.documents.chunking import Chunk, assemble
 from studyforge.documents.extract import IMAGES, Block, Extracted, clean, from_json
 from studyforge.documents.models import Document, DocumentStatus
 from studyforge.documents.notes import draft_notes, save_notes
-from studyforge.errors import AppError
+from studyforge.errors import AppError, TransientError
 from studyforge.events.service import emit
 from studyforge.jobs import JobContext, job
 from studyforge.jobs.models import Job
 from studyforge.kit.sandbox import SandboxError, run_limited
 
+log = logging.getLogger(__name__)
 EMBED_BATCH = 64
 OCR_RENDER_BATCH = 8
 EXTRACT = "studyforge.documents.extract:extract_json"
@@ -82,10 +85,17 @@ def process(ctx: JobContext, document_id: str) -> dict[str, Any]:
     text, chunks = assemble(blocks)
 
     vectors = _embed(ctx, ai, chunks)
-    notes = None
+    notes, notes_error = None, None
     if doc.generate_notes:
         ctx.progress(90, "Writing notes", stage="notes")
-        notes = draft_notes(ctx, ai.llm, chunks)
+        try:
+            notes = draft_notes(ctx, ai.llm, chunks)
+        except ProviderError as exc:
+            if isinstance(exc, TransientError):
+                raise  # retried with backoff by the runner
+            # The text stays searchable; notes can be made again with POST /process.
+            log.warning("notes for document %s failed: %s", doc.id, exc)
+            notes_error = f"notes could not be generated: {exc}"[:1000]
     # Writes come last: with SQLite, once this session writes, other connections (progress
     # reports) would wait for it, so nothing below reports progress.
     ctx.progress(95, "Indexing passages", stage="indexing")
@@ -96,6 +106,8 @@ def process(ctx: JobContext, document_id: str) -> dict[str, Any]:
     doc.embedding_model = ai.embedder.name
     if notes is not None:
         save_notes(ctx.session, doc, notes)
+    elif notes_error is not None:
+        doc.notes, doc.notes_data = None, {"error": notes_error}
     doc.status = DocumentStatus.COMPLETED
     doc.error = None
     doc.processed_at = utcnow()
