@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyforge.ai.errors import ProviderError
@@ -76,13 +77,7 @@ def generate(ctx: JobContext, course_id: str) -> dict[str, Any]:
     ctx.progress(10, "Writing the outline", stage="outline")
     usage = Usage()
     outline = _outline(ctx, ai, request, sources, usage)
-    with ctx.sessions.begin() as session:
-        course = session.get_one(Course, uuid.UUID(course_id))
-        course.title = outline.course_title
-        course.slug = unique_slug(session, course, outline.course_title)
-        course.description = outline.description
-        course.outline = outline.model_dump()
-        course.sources = sources
+    _save_outline(ctx, uuid.UUID(course_id), outline, sources)
     _lessons(ctx, settings, ai, uuid.UUID(course_id), request, outline, sources, usage)
 
     course = ctx.session.get_one(Course, uuid.UUID(course_id))
@@ -103,6 +98,25 @@ def generate(ctx: JobContext, course_id: str) -> dict[str, Any]:
     if settings.course_files:
         after_commit(ctx.session, lambda: _write_files(ctx, settings, uuid.UUID(course_id)))
     return {"lessons": len(outline.lessons), "sources": len(sources), **usage.as_dict()}
+
+
+def _save_outline(
+    ctx: JobContext, course_id: uuid.UUID, outline: Outline, sources: list[dict[str, Any]]
+) -> None:
+    """Store title, slug, outline and sources; a concurrent course may take the slug first."""
+    for suffixed in (False, True):
+        try:
+            with ctx.sessions.begin() as session:
+                course = session.get_one(Course, course_id)
+                course.title = outline.course_title
+                course.slug = unique_slug(session, course, outline.course_title, suffixed)
+                course.description = outline.description
+                course.outline = outline.model_dump()
+                course.sources = sources
+            return
+        except IntegrityError:
+            if suffixed:
+                raise
 
 
 def _sources(

@@ -124,9 +124,11 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80] or "course"
 
 
-def unique_slug(session: Session, course: Course, title: str) -> str:
-    """The title's slug, suffixed when the user already has a course with that slug."""
+def unique_slug(session: Session, course: Course, title: str, suffixed: bool = False) -> str:
+    """The title's slug, suffixed by the course id when the user already has that slug."""
     base = slugify(title)
+    if suffixed:
+        return f"{base}-{course.id.hex[:8]}"
     taken = set(
         session.scalars(
             select(Course.slug).where(

@@ -12,9 +12,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def mount_web(app: FastAPI) -> None:
     """Add the page routes and the static files to `app`."""
+    from studyforge.web.courses import router as courses_router
     from studyforge.web.documents import router as documents_router
     from studyforge.web.pages import router
 
     app.include_router(router)
     app.include_router(documents_router)
+    app.include_router(courses_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

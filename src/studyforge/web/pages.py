@@ -55,6 +55,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Home", "/"),
     NavItem("Documents", "/library"),
+    NavItem("Courses", "/studio"),
     NavItem("Jobs", "/jobs"),
 ]
 

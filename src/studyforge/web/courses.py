@@ -1,0 +1,338 @@
+"""Course pages: request a course, watch it build live, read its lessons with cited sources.
+
+Paths live under `/studio` so they never clash with the API's `/api/courses`. Everything is
+rendered from the courses service with the page's session; writes are plain form POSTs that
+pass the API's same-origin check (`CurrentUser`), like the Documents page's delete.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from studyforge.auth.deps import CurrentUser
+from studyforge.auth.models import User
+from studyforge.courses import service
+from studyforge.courses.models import Course, CourseStatus, Lesson
+from studyforge.courses.schemas import CourseRequest
+from studyforge.db import SessionDep
+from studyforge.documents.models import Document
+from studyforge.jobs.models import Job
+from studyforge.jobs.service import list_jobs_stmt
+from studyforge.web.pages import PageRoute, PageUser, render
+
+STUDIO = "/studio"
+LIBRARY = "/library"
+LIST_LIMIT = 100
+FOLDER_SCAN = 2000
+MAX_FOLDERS = 50
+ACTIVE = frozenset({CourseStatus.QUEUED, CourseStatus.GENERATING})
+GRADES = ("Grade 5", "Grade 6", "Grade 7", "Grade 8", "Grade 9", "Grade 10", "Grade 11")
+GRADES_MORE = ("Grade 12", "University", "Adult learners")
+FIELD_ERRORS = {
+    "topic": "Enter a topic of at most 300 characters.",
+    "grade_level": "Enter a grade level of at most 50 characters.",
+    "num_lessons": "Choose a whole number of lessons from 1 to 20.",
+    "source_filter": "The source folder can be at most 500 characters.",
+    "request_id": "This form has expired; please send it again.",
+}
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+@dataclass(frozen=True)
+class CourseRow:
+    """A course of the list with its job while it builds and its number of finished lessons."""
+
+    course: Course
+    job: Job | None
+    written: int
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A numbered source of a lesson and the Documents page link to its passage."""
+
+    number: int
+    href: str
+    source: dict[str, Any]
+
+
+@dataclass
+class Paragraph:
+    """A paragraph of lesson text with the sources it cites."""
+
+    text: str
+    cites: list[SourceRef] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """A headed section of a lesson."""
+
+    heading: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+def passage_href(source: dict[str, Any]) -> str:
+    """The Documents page URL at a source's page (or its passage, for page-less documents)."""
+    page = source.get("page")
+    anchor = f"page-{page}" if page is not None else f"passage-{source.get('start') or 0}"
+    return f"{LIBRARY}/{source.get('document_id')}#{anchor}"
+
+
+def source_refs(sources: Sequence[dict[str, Any]]) -> dict[int, SourceRef]:
+    """The lesson's sources by their course-wide index, numbered `index + 1` as in exports."""
+    refs: dict[int, SourceRef] = {}
+    for source in sources:
+        index = source.get("index")
+        if isinstance(index, int) and source.get("document_id"):
+            refs[index] = SourceRef(index + 1, passage_href(source), source)
+    return refs
+
+
+def lesson_sections(content: dict[str, Any] | None, refs: dict[int, SourceRef]) -> list[Section]:
+    """The lesson's sections with each citation resolved to its source (unknown ones dropped)."""
+    sections: list[Section] = []
+    for raw in (content or {}).get("sections") or []:
+        section = Section(str(raw.get("heading") or ""))
+        for para in raw.get("paragraphs") or []:
+            cites = [refs[i] for i in para.get("citations") or [] if i in refs]
+            section.paragraphs.append(Paragraph(str(para.get("text") or ""), cites))
+        sections.append(section)
+    return sections
+
+
+def folders_of(paths: Sequence[str]) -> list[str]:
+    """Every folder (with a trailing `/`) that holds one of `paths`, sorted, at most 50."""
+    found: set[str] = set()
+    for path in paths:
+        folder = posixpath.dirname(path)
+        while folder and folder != "/":
+            found.add(folder + "/")
+            folder = posixpath.dirname(folder)
+    return sorted(found)[:MAX_FOLDERS]
+
+
+def _folders(session: Session, user: User) -> list[str]:
+    stmt = select(Document.path).where(Document.user_id == user.id).distinct().limit(FOLDER_SCAN)
+    return folders_of(list(session.scalars(stmt)))
+
+
+def _jobs(session: Session, user: User, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Job]:
+    if not ids:
+        return {}
+    stmt = list_jobs_stmt(user.id).where(Job.id.in_(ids))
+    return {job.id: job for job in session.scalars(stmt)}
+
+
+def _rows(session: Session, user: User) -> list[CourseRow]:
+    stmt = service.list_courses_stmt(user.id, None).limit(LIST_LIMIT)
+    courses = session.scalars(stmt).all()
+    active = [c.job_id for c in courses if c.status in ACTIVE and c.job_id]
+    jobs = _jobs(session, user, active)
+    counts: dict[uuid.UUID, int] = {}
+    if courses:
+        count_stmt = (
+            select(Lesson.course_id, func.count())
+            .where(Lesson.course_id.in_([c.id for c in courses]))
+            .group_by(Lesson.course_id)
+        )
+        counts = {course_id: n for course_id, n in session.execute(count_stmt).tuples()}
+    return [
+        CourseRow(c, jobs.get(c.job_id) if c.job_id else None, counts.get(c.id, 0)) for c in courses
+    ]
+
+
+def _list_context(session: Session, user: User) -> dict[str, Any]:
+    rows = _rows(session, user)
+    building = any(row.course.status in ACTIVE for row in rows)
+    return {"rows": rows, "building": building, "limit": LIST_LIMIT}
+
+
+def _studio(
+    request: Request,
+    session: Session,
+    user: User,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        **_list_context(session, user),
+        "form": form or {"topic": "", "grade_level": "Grade 8", "num_lessons": "4"},
+        "errors": errors or {},
+        "request_id": str(uuid.uuid4()),
+        "folders": _folders(session, user),
+        "grades": GRADES + GRADES_MORE,
+    }
+    return render(request, "courses.html", context, user=user, status_code=status_code)
+
+
+def _owned(session: Session, user: User, course_id: str) -> Course | None:
+    """The user's course, or None for a malformed id or a course that is not theirs."""
+    try:
+        return service.get_course(session, uuid.UUID(course_id), user.id)
+    except (ValueError, service.CourseNotFound):
+        return None
+
+
+def _not_found(request: Request, user: User, what: str = "course") -> Response:
+    context = {"message": f"This {what} does not exist, or it is not yours."}
+    return render(request, "course_missing.html", context, user=user, status_code=404)
+
+
+def _course_context(session: Session, user: User, course: Course) -> dict[str, Any]:
+    job = None
+    if course.status in ACTIVE and course.job_id:
+        job = _jobs(session, user, [course.job_id]).get(course.job_id)
+    by_number = {lesson.lesson_number: lesson for lesson in course.lessons}
+    total = max(course.num_lessons, *by_number) if by_number else course.num_lessons
+    slots = [(n, by_number.get(n)) for n in range(1, total + 1)]
+    return {
+        "course": course,
+        "job": job,
+        "active": course.status in ACTIVE,
+        "slots": slots,
+        "written": len(by_number),
+    }
+
+
+def _field_errors(exc: ValidationError) -> dict[str, str]:
+    names = {str(err["loc"][0]) if err["loc"] else "topic" for err in exc.errors()}
+    return {name: FIELD_ERRORS.get(name, "This value is not valid.") for name in names}
+
+
+@router.get(STUDIO)
+def studio_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """The user's courses with live status, and the form that requests a new one."""
+    return _studio(request, session, user)
+
+
+@router.post(STUDIO)
+def request_course(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    _writer: CurrentUser,  # the API's check: a cookie-carrying write must come from this site
+    topic: Annotated[str, Form()] = "",
+    grade_level: Annotated[str, Form()] = "",
+    num_lessons: Annotated[str, Form()] = "",
+    source_filter: Annotated[str, Form()] = "",
+    request_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Queue a course from the form and go to its page; invalid input re-renders the form."""
+    form = {
+        "topic": topic,
+        "grade_level": grade_level,
+        "num_lessons": num_lessons,
+        "source_filter": source_filter,
+    }
+    payload = {
+        "topic": topic,
+        "grade_level": grade_level.strip() or "Grade 8",
+        "num_lessons": num_lessons.strip() or "4",
+        "source_filter": source_filter,
+        "request_id": request_id.strip() or None,
+    }
+    try:
+        course = service.request_course(session, user.id, CourseRequest.model_validate(payload))
+    except ValidationError as exc:
+        return _studio(request, session, user, form, _field_errors(exc), status_code=422)
+    except service.RequestIdTaken:
+        errors = {"request_id": FIELD_ERRORS["request_id"]}
+        return _studio(request, session, user, form, errors, status_code=409)
+    return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
+
+
+@router.get(f"/ui{STUDIO}")
+def courses_list(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """The courses list fragment; htmx polls it while a course is building."""
+    return render(request, "_courses_list.html", _list_context(session, user), user=user)
+
+
+@router.get(f"{STUDIO}/{{course_id}}")
+def course_page(request: Request, session: SessionDep, user: PageUser, course_id: str) -> Response:
+    """One course: live build progress, its lessons, exports, retry and delete."""
+    course = _owned(session, user, course_id)
+    if course is None:
+        return _not_found(request, user)
+    return render(request, "course.html", _course_context(session, user, course), user=user)
+
+
+@router.get(f"/ui{STUDIO}/{{course_id}}/status")
+def course_status(
+    request: Request, session: SessionDep, user: PageUser, course_id: str
+) -> Response:
+    """The course's live fragment; it stops polling itself once the course is READY or FAILED."""
+    course = _owned(session, user, course_id)
+    if course is None:  # deleted meanwhile: reload into the not-found page
+        return Response(headers={"HX-Refresh": "true", "Cache-Control": "no-store"})
+    context = _course_context(session, user, course)
+    return render(request, "_course_status.html", context, user=user)
+
+
+@router.get(f"{STUDIO}/{{course_id}}/lessons/{{number}}")
+def lesson_page(
+    request: Request, session: SessionDep, user: PageUser, course_id: str, number: int
+) -> Response:
+    """One lesson: objectives, cited text linking to the source passages, sources and checks."""
+    course = _owned(session, user, course_id)
+    lessons = {lesson.lesson_number: lesson for lesson in course.lessons} if course else {}
+    lesson = lessons.get(number)
+    if course is None or lesson is None:
+        return _not_found(request, user, "lesson")
+    refs = source_refs(lesson.sources)
+    context = {
+        "course": course,
+        "lesson": lesson,
+        "sections": lesson_sections(lesson.content_json, refs),
+        "summary": str((lesson.content_json or {}).get("summary") or ""),
+        "sources": sorted(refs.values(), key=lambda ref: ref.number),
+        "refs": refs,
+        "previous": lessons.get(number - 1),
+        "next": lessons.get(number + 1),
+    }
+    return render(request, "lesson.html", context, user=user)
+
+
+@router.post(f"{STUDIO}/{{course_id}}/retry")
+def retry_course(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    _writer: CurrentUser,
+    course_id: str,
+) -> Response:
+    """Generate a FAILED course again; any other course just shows its page."""
+    course = _owned(session, user, course_id)
+    if course is None:
+        return _not_found(request, user)
+    if course.status is CourseStatus.FAILED:
+        service.retry(session, course)
+    return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
+
+
+@router.post(f"{STUDIO}/{{course_id}}/delete")
+def delete_course(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    _writer: CurrentUser,
+    course_id: str,
+) -> Response:
+    """Delete the course (after the browser's confirmation) and go back to the list."""
+    course = _owned(session, user, course_id)
+    if course is None:
+        return _not_found(request, user)
+    service.delete_course(session, course)
+    return RedirectResponse(STUDIO, status_code=303)
