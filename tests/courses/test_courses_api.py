@@ -167,3 +167,18 @@ async def test_events_stream_ends_with_success(client, make_user):
         if line.startswith("data: ") and '"course.status"' in line
     ]
     assert statuses == ["processing", "success"]
+
+
+async def test_same_title_at_once_gets_distinct_slugs(client, make_user):
+    _, headers = make_user()
+    await with_sources(client, headers)
+    ids = []
+    for _ in range(3):
+        queued = await client.post(
+            "/api/courses", headers=headers, json={"topic": "Volcanoes", "num_lessons": 1}
+        )
+        ids.append(queued.json()["course_id"])
+    courses = [await wait_course(client, headers, cid) for cid in ids]
+    assert [c["status"] for c in courses] == ["READY"] * 3
+    slugs = [c["slug"] for c in courses]
+    assert len(set(slugs)) == 3 and "volcanoes" in slugs
