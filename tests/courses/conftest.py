@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import httpx
 
 from tests.documents import samples
 from tests.documents.conftest import ingest
+from tests.support.polling import poll_json
 
 FINAL = ("READY", "FAILED")
 
@@ -25,11 +24,6 @@ async def wait_course(
     client: httpx.AsyncClient, headers: dict[str, str], course_id: str, timeout: float = 120
 ) -> dict[str, Any]:
     """Poll GET /api/courses/<id> until READY or FAILED."""
-    deadline = time.monotonic() + timeout
-    body: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        body = (await client.get(f"/api/courses/{course_id}", headers=headers)).json()
-        if body.get("status") in FINAL:
-            return body
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"course {course_id} did not finish: {body.get('status')}")
+    return await poll_json(
+        client, f"/api/courses/{course_id}", headers, lambda b: b.get("status") in FINAL, timeout
+    )

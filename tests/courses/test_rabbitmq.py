@@ -287,4 +287,3 @@ def test_cli_publisher_and_status_watcher(env, user, tmp_path):
     lines = [json.loads(line) for line in watched.stdout.splitlines()]
     assert [m["status"] for m in lines] == ["processing", "success"]
     assert lines[-1]["total_lessons"] == 1 and env.courses_for(request_id) == 1
-

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.support.polling import poll_json
 
 
 async def upload(
@@ -28,14 +28,9 @@ async def wait_done(
     client: httpx.AsyncClient, headers: dict[str, str], doc_id: str, timeout: float = 90
 ) -> dict[str, Any]:
     """Poll GET /document/<id> until it is completed or failed."""
-    deadline = time.monotonic() + timeout
-    body: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        body = (await client.get(f"/document/{doc_id}", headers=headers)).json()
-        if body.get("status") != "processing":
-            return body
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"document {doc_id} still processing: {body}")
+    return await poll_json(
+        client, f"/document/{doc_id}", headers, lambda b: b.get("status") != "processing", timeout
+    )
 
 
 async def ingest(

@@ -8,7 +8,6 @@ outline's `templated` field so readers know it is not from the sources.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from typing import Any
 
 from studyforge.ai.offline.text import central_sentences, keyphrases, split_sentences
@@ -29,7 +28,7 @@ def _sentences(sources: list[Source]) -> list[tuple[int, str]]:
 
 
 def outline(inputs: dict[str, Any]) -> dict[str, Any]:
-    """Split the sources, in document order, into `num_lessons` contiguous parts."""
+    """One lesson per section of the sources (merged or split to `num_lessons`), in order."""
     n = int(inputs["num_lessons"])
     sentences = _sentences(inputs["sources"])
     if len(sentences) < n:
@@ -37,22 +36,22 @@ def outline(inputs: dict[str, Any]) -> dict[str, Any]:
             f"the matching sources hold {len(sentences)} sentences, too few for {n} lessons"
         )
     by_index = {s["index"]: s for s in inputs["sources"]}
-    size = len(sentences) / n
-    groups = [sentences[round(i * size) : round((i + 1) * size)] for i in range(n)]
     titles: set[str] = set()
     lessons = []
-    for group in groups:
-        text = " ".join(t for _, t in group)
+    for group in _partition(_segments(sentences, by_index), n):
+        text = " ".join(t for segment in group for _, t in segment)
+        main = max(group, key=len)
         concepts = keyphrases(text, 5) or [inputs["topic"]]
-        used = list(dict.fromkeys(i for i, _ in group))
-        headings = Counter(by_index[i].get("heading") for i in used if by_index[i].get("heading"))
-        title = headings.most_common(1)[0][0] if headings else concepts[0].capitalize()
-        title = _unique(title, titles)
-        central = central_sentences([t for _, t in group], 1)
+        headings = list(
+            dict.fromkeys(h for seg in group if (h := by_index[seg[0][0]].get("heading")))
+        )
+        title = _unique(_join_titles(headings) or concepts[0].capitalize(), titles)
+        central = _central(main)
+        used = list(dict.fromkeys(i for segment in group for i, _ in segment))
         lessons.append(
             {
                 "title": title,
-                "description": group[central[0]][1] if central else group[0][1],
+                "description": central,
                 "key_concepts": concepts,
                 "learning_objectives": [f"Explain {c}" for c in concepts[:3]],
                 "sources": used,
@@ -66,6 +65,61 @@ def outline(inputs: dict[str, Any]) -> dict[str, Any]:
         "lessons": lessons,
         "templated": ["course_title", "learning_objectives"],
     }
+
+
+Segment = list[tuple[int, str]]
+
+
+def _join_titles(headings: list[str]) -> str:
+    """ "A", "A and B", "A, B and C", or "A, B and more"."""
+    if len(headings) <= 1:
+        return headings[0] if headings else ""
+    if len(headings) > 3:
+        return f"{headings[0]}, {headings[1]} and more"
+    return ", ".join(headings[:-1]) + " and " + headings[-1]
+
+
+def _central(segment: Segment) -> str:
+    """The most central full sentence of a segment (headings are not descriptions)."""
+    full = [t for _, t in segment if len(t.split()) >= 6] or [t for _, t in segment]
+    picked = central_sentences(full, 1)
+    return full[picked[0]] if picked else full[0]
+
+
+def _segments(sentences: list[tuple[int, str]], by_index: dict[int, Source]) -> list[Segment]:
+    """Runs of sentences from one section (same document and heading, else same page)."""
+    segments: list[Segment] = []
+    last = None
+    for index, text in sentences:
+        source = by_index[index]
+        key = (source["path"], source.get("heading") or source.get("page"))
+        if segments and key == last:
+            segments[-1].append((index, text))
+        else:
+            segments.append([(index, text)])
+        last = key
+    return segments
+
+
+def _partition(segments: list[Segment], n: int) -> list[list[Segment]]:
+    """Exactly `n` groups of consecutive segments of similar size (splitting if too few)."""
+    segments = list(segments)
+    while len(segments) < n:  # split the largest segment in two
+        k = max(range(len(segments)), key=lambda i: len(segments[i]))
+        half = len(segments[k]) // 2
+        segments[k : k + 1] = [segments[k][:half], segments[k][half:]]
+    target = sum(len(s) for s in segments) / n
+    groups: list[list[Segment]] = []
+    current: list[Segment] = []
+    for k, segment in enumerate(segments):
+        current.append(segment)
+        left, to_make = len(segments) - k - 1, n - len(groups) - 1
+        size = sum(len(s) for s in current)
+        if to_make > 0 and (left == to_make or (size >= target and left >= to_make)):
+            groups.append(current)
+            current = []
+    groups.append(current)
+    return groups
 
 
 def _unique(title: str, seen: set[str]) -> str:
@@ -126,32 +180,26 @@ def checks(inputs: dict[str, Any]) -> dict[str, Any]:
                 }
             )
         else:
-            found.append(
-                {
-                    "kind": "true_false",
-                    "question": f"True or false: {text}",
-                    "options": ["True", "False"],
-                    "answer": "True",
-                    "explanation": text,
-                    "source": index,
-                }
-            )
+            found.append(_true_false(index, text))
         concepts.remove(concept)
         if len(found) >= 3 or not concepts:
             break
     if not found:
         index, text = _sentences(inputs["sources"])[0]
-        found.append(
-            {
-                "kind": "true_false",
-                "question": f"True or false: {text}",
-                "options": ["True", "False"],
-                "answer": "True",
-                "explanation": text,
-                "source": index,
-            }
-        )
+        found.append(_true_false(index, text))
     return {"checks": found}
+
+
+def _true_false(index: int, text: str) -> dict[str, Any]:
+    """A true statement copied from the source (the offline engine never invents a false one)."""
+    return {
+        "kind": "true_false",
+        "question": f"True or false: {text}",
+        "options": ["True", "False"],
+        "answer": "True",
+        "explanation": text,
+        "source": index,
+    }
 
 
 def _shuffle(options: list[str], seed: str) -> list[str]:

@@ -38,8 +38,8 @@ class Sentence:
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences (and bare lines such as headings or list items) with their spans."""
     out: list[Sentence] = []
-    for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
-        chunk, base, pos = block.group(), block.start(), 0
+    for base, chunk in _runs(text):
+        pos = 0
         for match in [*_SENTENCE_END.finditer(chunk), None]:
             stop = match.start() if match else len(chunk)
             piece = chunk[pos:stop]
@@ -50,6 +50,38 @@ def split_sentences(text: str) -> list[Sentence]:
                 out.append(Sentence(" ".join(stripped.split()), start, start + len(stripped)))
             pos = match.end() if match else pos
     return out
+
+
+def _runs(text: str) -> list[tuple[int, str]]:
+    """Paragraphs split further at heading-like lines: (offset, text) pieces."""
+    runs: list[tuple[int, str]] = []
+    for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
+        start = block.start()
+        lines = block.group().split("\n")
+        offset = start
+        for i, line in enumerate(lines):
+            end_of_line = offset + len(line)
+            if i + 1 < len(lines) and _heading_like(line, lines[i + 1]):
+                if offset > start:
+                    runs.append((start, text[start : offset - 1]))
+                runs.append((offset, line))
+                start = end_of_line + 1
+            offset = end_of_line + 1
+        if start < block.end():
+            runs.append((start, text[start : block.end()]))
+    return runs
+
+
+def _heading_like(line: str, following: str) -> bool:
+    """A short capitalised line without closing punctuation (not a wrapped sentence)."""
+    tokens = line.split()
+    if not 0 < len(tokens) <= 8 or not tokens[0][:1].isupper():
+        return False
+    if following.lstrip()[:1].islower():  # the sentence goes on
+        return False
+    if line.rstrip().endswith((".", "!", "?", ":", ",", ";")):
+        return False
+    return len(tokens) <= 3 or all(t[0].isupper() for t in tokens if len(t) > 3 and t.isalpha())
 
 
 def words(text: str) -> list[str]:
