@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -163,3 +163,19 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+def sign_in(page: Page, server: Server, path: str) -> None:
+    """Sign in through the form, landing on `path`."""
+    from playwright.sync_api import expect
+
+    page.goto(f"/login?next={path}")
+    page.get_by_label("Username").fill(server.username)
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("username")).to_have_text(server.username)
+
+
+def accept_dialog(dialog: Any) -> None:
+    """Confirm a `confirm()` dialog."""
+    dialog.accept()

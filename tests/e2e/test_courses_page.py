@@ -10,10 +10,10 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.documents import samples
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, accept_dialog, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -24,18 +24,6 @@ HTTP_TIMEOUT = 30.0
 OTHER_USER = "carol"
 OTHER_PASSWORD = "carol-staple-battery-horse"
 ID = r"[0-9a-f-]{36}"
-
-
-def _sign_in(page: Page, server: Server, path: str) -> None:
-    page.goto(f"/login?next={path}")
-    page.get_by_label("Username").fill(server.username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_test_id("username")).to_have_text(server.username)
-
-
-def _accept(dialog: Dialog) -> None:
-    dialog.accept()
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +66,7 @@ def test_request_watch_read_and_follow_a_citation(
     page: Page, server: Server, source_document: str
 ) -> None:
     """Request a course, watch it become ready, open lesson 1 and follow a citation."""
-    _sign_in(page, server, "/studio")
+    sign_in(page, server, "/studio")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Courses")).to_have_attribute("aria-current", "page")
     expect(page.locator("#source-folders option")).to_have_attribute("value", FOLDER)
@@ -116,7 +104,7 @@ def test_request_watch_read_and_follow_a_citation(
     page.go_back()
     page.locator(".back-link a").click()
     expect(page).to_have_url(re.compile(rf"/studio/{ID}$"))
-    page.once("dialog", _accept)
+    page.once("dialog", accept_dialog)
     page.get_by_role("button", name="Delete").click()
     expect(page).to_have_url(server.base_url + "/studio")
     expect(page.locator("#courses")).not_to_contain_text("Volcano")
@@ -126,7 +114,7 @@ def test_failed_course_shows_its_error_and_retries(
     page: Page, server: Server, source_document: str
 ) -> None:
     """A course with no matching sources fails visibly; Retry runs it again."""
-    _sign_in(page, server, "/studio")
+    sign_in(page, server, "/studio")
     page.get_by_label("Topic").fill("Volcanoes")
     page.get_by_label("Number of lessons").fill("1")
     page.get_by_label("Source folder").fill("no-such-folder/")

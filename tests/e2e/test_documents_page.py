@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.documents import samples
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, accept_dialog, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -26,23 +26,11 @@ OTHER_PASSWORD = "bob-staple-battery-horse"
 HTTP_TIMEOUT = 30.0
 
 
-def _sign_in(page: Page, server: Server, path: str) -> None:
-    page.goto(f"/login?next={path}")
-    page.get_by_label("Username").fill(server.username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_test_id("username")).to_have_text(server.username)
-
-
-def _accept(dialog: Dialog) -> None:
-    dialog.accept()
-
-
 def test_upload_search_open_and_delete(page: Page, server: Server, tmp_path: Path) -> None:
     """Upload a PDF, see it complete, find a page by a paraphrase, open it there, delete it."""
     pdf = tmp_path / "science-notes.pdf"
     pdf.write_bytes(samples.text_pdf())
-    _sign_in(page, server, "/library")
+    sign_in(page, server, "/library")
     expect(page).to_have_url(server.base_url + "/library")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Documents")).to_have_attribute("aria-current", "page")
@@ -74,7 +62,7 @@ def test_upload_search_open_and_delete(page: Page, server: Server, tmp_path: Pat
     expect(page.locator(".notes li").first).to_contain_text("p. ")
     expect(page.locator(".terms li").first).to_be_visible()
 
-    page.once("dialog", _accept)
+    page.once("dialog", accept_dialog)
     page.get_by_role("button", name="Delete").click()
     expect(page).to_have_url(server.base_url + "/library")
     expect(page.locator("#documents")).not_to_contain_text("science-notes.pdf")

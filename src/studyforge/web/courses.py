@@ -28,7 +28,7 @@ from studyforge.db import SessionDep
 from studyforge.documents.models import Document
 from studyforge.jobs.models import Job
 from studyforge.jobs.service import list_jobs_stmt
-from studyforge.web.pages import PageRoute, PageUser, render
+from studyforge.web.pages import PageRoute, PageUser, not_found_page, render
 
 STUDIO = "/studio"
 LIBRARY = "/library"
@@ -187,8 +187,8 @@ def _owned(session: Session, user: User, course_id: str) -> Course | None:
 
 
 def _not_found(request: Request, user: User, what: str = "course") -> Response:
-    context = {"message": f"This {what} does not exist, or it is not yours."}
-    return render(request, "course_missing.html", context, user=user, status_code=404)
+    message = f"This {what} does not exist, or it is not yours."
+    return not_found_page(request, user, message, STUDIO, "your courses")
 
 
 def _course_context(session: Session, user: User, course: Course) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from studyforge.documents.schemas import SearchHit, SearchRequest
 from studyforge.jobs.models import Job
 from studyforge.jobs.service import list_jobs_stmt
 from studyforge.platform import Platform
-from studyforge.web.pages import PageRoute, PageUser, render
+from studyforge.web.pages import PageRoute, PageUser, not_found_page, render
 
 LIBRARY = "/library"
 LIST_LIMIT = 100
@@ -138,8 +138,8 @@ def _job(session: Session, user: User, doc: Document) -> Job | None:
 
 
 def _not_found(request: Request, user: User) -> Response:
-    context = {"message": "This document does not exist, or it is not yours.", "back": LIBRARY}
-    return render(request, "not_found.html", context, user=user, status_code=404)
+    message = "This document does not exist, or it is not yours."
+    return not_found_page(request, user, message, LIBRARY, "your documents")
 
 
 @router.get(LIBRARY)

@@ -120,6 +120,12 @@ def render(
     return response
 
 
+def not_found_page(request: Request, user: User, message: str, back: str, label: str) -> Response:
+    """The HTML 404 page for a missing (or someone else's) resource."""
+    context = {"message": message, "back": back, "back_label": label}
+    return render(request, "not_found.html", context, user=user, status_code=404)
+
+
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.platform.settings
     return settings
