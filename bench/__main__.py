@@ -1,4 +1,7 @@
-"""`make bench`: run every benchmark and print its table. Not a test; nothing here asserts."""
+"""`make bench`: run every benchmark and print its table. Not a test; nothing here asserts.
+
+`python -m bench [name ...] [--quick]`: options (`--...`) are left for the benchmarks to read.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,13 @@ import sys
 
 def main() -> None:
     """Run the benchmarks named on the command line (default: all)."""
-    available = {"jobs": "bench.job_overhead", "api": "bench.api_throughput"}
-    names = sys.argv[1:] or list(available)
+    available = {
+        "jobs": "bench.job_overhead",
+        "api": "bench.api_throughput",
+        "documents": "bench.documents",
+        "courses": "bench.courses",
+    }
+    names = [a for a in sys.argv[1:] if not a.startswith("-")] or list(available)
     for name in names:
         importlib.import_module(available[name]).main()
 

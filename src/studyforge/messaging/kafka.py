@@ -90,5 +90,9 @@ class KafkaPublisher:
             raise TransientError(f"Kafka unreachable: {exc}") from exc
 
     def close(self) -> None:
-        """Flush what is buffered."""
+        """Flush what is buffered and release the clients (no publishing afterwards)."""
+        if not hasattr(self, "_producer"):
+            return
         self._producer.flush(1.0)
+        # librdkafka keeps reconnecting until its clients are destroyed: drop them now.
+        del self._producer, self._admin
