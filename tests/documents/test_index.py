@@ -107,5 +107,6 @@ def test_matrix_cache_sees_new_and_deleted_passages(platform, corpus):
         assert session.get(Passage, ids[0]).document_id == new_doc
     with platform.sessions.begin() as session:
         session.execute(sa.delete(Passage).where(Passage.document_id == new_doc))
+        session.execute(sa.delete(Document).where(Document.id == new_doc))
     with platform.sessions() as session:
         assert len(cache.nearest(session, index.Scope(alice), extra[0], 50)) == 8

@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 
 from studyforge.ai.embeddings import Vectors
 from studyforge.ai.offline.text import STOPWORDS
+from studyforge.db import utcnow
 from studyforge.documents.chunking import Chunk
-from studyforge.documents.models import Passage
+from studyforge.documents.models import Document, Passage
 from studyforge.documents.vectors import matrices
 
 PGVECTOR_DIM = 384  # the migration's vector(384) column
+OVERFETCH = 20  # SQLite: rank this many x limit index-wide before filtering by owner
 
 
 @dataclass(frozen=True)
@@ -68,46 +70,80 @@ def store(session: Session, document_id: uuid.UUID, user_id: uuid.UUID, path: st
         }
         for i, c in enumerate(chunks)
     ]
-    if rows:
-        session.execute(sa.insert(Passage), rows)
     if rows and vectors.shape[1] == PGVECTOR_DIM and has_pgvector(session):
-        session.execute(
-            sa.text(
-                "UPDATE passages SET vec = CAST(embedding_text AS vector) FROM "
-                "(SELECT unnest(CAST(:ords AS int[])) AS ord, "
-                "unnest(CAST(:vecs AS text[])) AS embedding_text) AS v "
-                "WHERE passages.document_id = :doc AND passages.ordinal = v.ord"
-            ),
-            {
-                "ords": list(range(len(rows))),
-                "vecs": [_pg_vector(v) for v in vectors],
-                "doc": document_id,
-            },
+        for row, vector in zip(rows, vectors, strict=True):
+            row["vec"] = _pg_vector(vector)
+        # One INSERT with the vector (the `vec` column is outside the ORM model).
+        columns = ", ".join(f'"{c}"' for c in rows[0] if c != "vec")
+        values = ", ".join(f":{c}" for c in rows[0] if c != "vec")
+        insert = sa.text(
+            f"INSERT INTO passages ({columns}, vec) VALUES ({values}, CAST(:vec AS vector))"
+        ).bindparams(
+            sa.bindparam("document_id", type_=sa.Uuid()),
+            sa.bindparam("user_id", type_=sa.Uuid()),
+            sa.bindparam("embedding", type_=sa.LargeBinary()),
         )
+        session.execute(insert, rows)
+    elif rows:
+        session.execute(sa.insert(Passage), rows)
+    # The document row changes with its passages: vector caches use it to notice new data.
+    session.execute(
+        sa.update(Document)
+        .where(Document.id == document_id)
+        .values(passage_count=len(rows), updated_at=utcnow())
+    )
 
 
 def fulltext(session: Session, scope: Scope, query: str, limit: int) -> list[int]:
-    """Ids of the passages that best match the query's words (BM25 / ts_rank_cd)."""
-    terms = [w for w in re.findall(r"[a-z0-9]+", query.lower()) if w not in STOPWORDS]
+    """Ids of the passages that best match the query's words (BM25 / ts_rank)."""
+    terms = list(
+        dict.fromkeys(w for w in re.findall(r"[a-z0-9]+", query.lower()) if w not in STOPWORDS)
+    )
     if not terms:
         return []
     if session.get_bind().dialect.name == "sqlite":
-        fts = sa.table("passages_fts", sa.column("rowid"))
-        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
-        stmt = (
-            sa.select(Passage.id)
-            .join(fts, fts.c.rowid == Passage.id)
-            .where(sa.text("passages_fts MATCH :match").bindparams(match=match))
-            .order_by(sa.text("bm25(passages_fts)"))
+        return _fts5(session, scope, " OR ".join(f'"{t}"' for t in terms), limit)
+    # Passages with every word first (a fast, selective GIN lookup), then any word.
+    found = _tsquery(session, scope, " & ".join(terms), limit) if len(terms) > 1 else []
+    if len(found) < limit:
+        more = _tsquery(session, scope, " | ".join(terms), limit)
+        found += [pid for pid in more if pid not in set(found)][: limit - len(found)]
+    return found
+
+
+def _fts5(session: Session, scope: Scope, match: str, limit: int) -> list[int]:
+    """BM25 top hits of the whole index first (cheap), then of the scope if that was too few."""
+    top = (
+        sa.select(
+            sa.literal_column("rowid").label("rowid"), sa.literal_column("rank").label("rank")
         )
-    else:
-        tsquery = " | ".join(dict.fromkeys(terms))
-        query_sql = sa.text("to_tsquery('english', :tsq)").bindparams(tsq=tsquery)
-        stmt = (
-            sa.select(Passage.id)
-            .where(sa.literal_column("tsv").op("@@")(query_sql))
-            .order_by(sa.func.ts_rank_cd(sa.literal_column("tsv"), query_sql).desc())
-        )
+        .select_from(sa.table("passages_fts"))
+        .where(sa.text("passages_fts MATCH :match").bindparams(match=match))
+        .order_by(sa.literal_column("rank"))
+        .limit(limit * OVERFETCH)
+        .subquery()
+    )
+    stmt = sa.select(Passage.id).join(top, top.c.rowid == Passage.id).order_by(top.c.rank)
+    found = list(session.scalars(scope.where(stmt).limit(limit)))
+    if len(found) >= limit:
+        return found
+    fts = sa.table("passages_fts", sa.column("rowid"))
+    full = (
+        sa.select(Passage.id)
+        .join(fts, fts.c.rowid == Passage.id)
+        .where(sa.text("passages_fts MATCH :match").bindparams(match=match))
+        .order_by(sa.text("bm25(passages_fts)"))
+    )
+    return list(session.scalars(scope.where(full).limit(limit)))
+
+
+def _tsquery(session: Session, scope: Scope, tsquery: str, limit: int) -> list[int]:
+    query_sql = sa.text("to_tsquery('english', :tsq)").bindparams(tsq=tsquery)
+    stmt = (
+        sa.select(Passage.id)
+        .where(sa.literal_column("tsv").op("@@")(query_sql))
+        .order_by(sa.func.ts_rank(sa.literal_column("tsv"), query_sql).desc())
+    )
     return list(session.scalars(scope.where(stmt).limit(limit)))
 
 

@@ -1,8 +1,8 @@
 """Exact vector search with NumPy, for SQLite (and PostgreSQL without pgvector).
 
 Each user's vectors are loaded once into a float32 matrix and kept in memory (the few most
-recently searched users only). A cheap stamp query (count and max id of the user's passages)
-tells when the matrix is stale: any insert or delete changes it.
+recently searched users only). A cheap stamp query over the user's documents (count, total
+passages, last update) tells when the matrix is stale.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from studyforge.ai.embeddings import Vectors
-from studyforge.documents.models import Passage
+from studyforge.documents.models import Document, Passage
 
 if TYPE_CHECKING:
     from studyforge.documents.index import Scope
@@ -33,7 +33,7 @@ CACHED_USERS = 8
 class UserMatrix:
     """One user's passage vectors and, per row, its id, document and path (as codes)."""
 
-    stamp: tuple[int, int]
+    stamp: tuple[int, int, str]
     ids: npt.NDArray[np.int64]
     matrix: Vectors
     doc_codes: npt.NDArray[np.int32]
@@ -77,12 +77,16 @@ class MatrixCache:
         return [int(data.ids[i]) for i in best if np.isfinite(scores[i])]
 
     def _get(self, session: Session, user_id: uuid.UUID, dim: int) -> UserMatrix | None:
+        # Passages change only together with their document row (`index.store` touches it),
+        # so the user's documents (a few rows, not 100k passages) tell if the cache is stale.
         row = session.execute(
-            sa.select(sa.func.count(Passage.id), sa.func.max(Passage.id)).where(
-                Passage.user_id == user_id
-            )
+            sa.select(
+                sa.func.count(Document.id),
+                sa.func.coalesce(sa.func.sum(Document.passage_count), 0),
+                sa.func.max(Document.updated_at),
+            ).where(Document.user_id == user_id)
         ).one()
-        stamp = (int(row[0] or 0), int(row[1] or 0))
+        stamp = (int(row[0]), int(row[1]), row[2].isoformat() if row[2] else "")
         with self._lock:
             cached = self._users.get(user_id)
             if cached is not None and cached.stamp == stamp and cached.matrix.shape[1] == dim:
@@ -97,7 +101,9 @@ class MatrixCache:
         return loaded
 
 
-def _load(session: Session, user_id: uuid.UUID, dim: int, stamp: tuple[int, int]) -> UserMatrix:
+def _load(
+    session: Session, user_id: uuid.UUID, dim: int, stamp: tuple[int, int, str]
+) -> UserMatrix:
     rows = session.execute(
         sa.select(Passage.id, Passage.document_id, Passage.path, Passage.embedding)
         .where(Passage.user_id == user_id, Passage.embedding.is_not(None))

