@@ -30,9 +30,14 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def add_document(session: Session, user_id: uuid.UUID, path: str, vectors: np.ndarray) -> uuid.UUID:
     doc = Document(
-        user_id=user_id, filename=path, path=path, media_type="text/plain", size_bytes=1,
-        sha256="0" * 64, s3_key=f"k/{uuid.uuid4()}",
-    )  # fmt: skip
+        user_id=user_id,
+        filename=path,
+        path=path,
+        media_type="text/plain",
+        size_bytes=1,
+        sha256="0" * 64,
+        s3_key=f"k/{uuid.uuid4()}",
+    )
     session.add(doc)
     session.flush()
     chunks, offset = [], 0
@@ -110,3 +115,38 @@ def test_matrix_cache_sees_new_and_deleted_passages(platform, corpus):
         session.execute(sa.delete(Document).where(Document.id == new_doc))
     with platform.sessions() as session:
         assert len(cache.nearest(session, index.Scope(alice), extra[0], 50)) == 8
+
+
+def test_common_words_are_left_out_and_broad_queries_still_answer(platform):
+    """Above SMALL_INDEX passages, words in most passages stop driving full-text cost."""
+    from studyforge.documents.terms import SMALL_INDEX, term_stats
+
+    rng = np.random.default_rng(3)
+    n = SMALL_INDEX + 100
+    with platform.sessions.begin() as session:
+        user = create_user(session, f"c{uuid.uuid4().hex[:6]}", "pw-123456789").id
+        doc = Document(
+            user_id=user,
+            filename="big.txt",
+            path="big.txt",
+            media_type="text/plain",
+            size_bytes=1,
+            sha256="0" * 64,
+            s3_key=f"k/{uuid.uuid4()}",
+        )
+        session.add(doc)
+        session.flush()
+        texts = [f"common filler passage number {i}" for i in range(n)]
+        texts[7] = "common filler passage about a rare glacier"
+        chunks = [Chunk(t, 1, None, i * 100, i * 100 + len(t)) for i, t in enumerate(texts)]
+        index.store(session, doc.id, user, "big.txt", chunks, unit(rng, n))
+    with platform.sessions() as session:
+        stats = term_stats(session)
+        assert stats.selective(session, ["common", "glacier"]) == (["glacier"], False)
+        assert stats.selective(session, ["common", "filler"]) == (["common"], True)
+        scope = index.Scope(user)
+        rare = index.fulltext(session, scope, "common glacier", 5)
+        assert session.get(Passage, rare[0]).text == texts[7]
+        broad = index.fulltext(session, scope, "common filler", 5)
+        assert len(broad) == 5  # ranked within the newest matches only, but still answered
+        assert all(session.get(Passage, pid).user_id == user for pid in broad)

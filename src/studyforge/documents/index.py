@@ -26,10 +26,12 @@ from studyforge.ai.offline.text import STOPWORDS
 from studyforge.db import utcnow
 from studyforge.documents.chunking import Chunk
 from studyforge.documents.models import Document, Passage
+from studyforge.documents.terms import term_stats
 from studyforge.documents.vectors import matrices
 
 PGVECTOR_DIM = 384  # the migration's vector(384) column
 OVERFETCH = 20  # SQLite: rank this many x limit index-wide before filtering by owner
+BROAD_SAMPLE = 2000  # matches ranked for a query of only very common words
 
 
 @dataclass(frozen=True)
@@ -101,31 +103,44 @@ def fulltext(session: Session, scope: Scope, query: str, limit: int) -> list[int
     )
     if not terms:
         return []
+    terms, broad = term_stats(session).selective(session, terms)
     if session.get_bind().dialect.name == "sqlite":
-        return _fts5(session, scope, " OR ".join(f'"{t}"' for t in terms), limit)
+        return _fts5(session, scope, " OR ".join(f'"{t}"' for t in terms), limit, broad)
     # Passages with every word first (a fast, selective GIN lookup), then any word.
-    found = _tsquery(session, scope, " & ".join(terms), limit) if len(terms) > 1 else []
+    found = _tsquery(session, scope, " & ".join(terms), limit, broad) if len(terms) > 1 else []
     if len(found) < limit:
-        more = _tsquery(session, scope, " | ".join(terms), limit)
+        more = _tsquery(session, scope, " | ".join(terms), limit, broad)
         found += [pid for pid in more if pid not in set(found)][: limit - len(found)]
     return found
 
 
-def _fts5(session: Session, scope: Scope, match: str, limit: int) -> list[int]:
-    """BM25 top hits of the whole index first (cheap), then of the scope if that was too few."""
+def _fts5(session: Session, scope: Scope, match: str, limit: int, broad: bool) -> list[int]:
+    """BM25 top hits of the whole index first (cheap), then of the scope if that was too few.
+
+    A `broad` query (only words most passages contain) ranks just its newest matches.
+    """
+    params: dict[str, object] = {"match": match, "n": limit * OVERFETCH, "floor": 0}
+    if broad:
+        newest = session.scalars(
+            sa.text(
+                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH :match "
+                "ORDER BY rowid DESC LIMIT :sample"
+            ),
+            {"match": match, "sample": BROAD_SAMPLE},
+        ).all()
+        params["floor"] = min(newest, default=0)
     top = (
-        sa.select(
-            sa.literal_column("rowid").label("rowid"), sa.literal_column("rank").label("rank")
+        sa.text(
+            "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH :match "
+            "AND rowid >= :floor ORDER BY rank LIMIT :n"
         )
-        .select_from(sa.table("passages_fts"))
-        .where(sa.text("passages_fts MATCH :match").bindparams(match=match))
-        .order_by(sa.literal_column("rank"))
-        .limit(limit * OVERFETCH)
+        .bindparams(**params)
+        .columns(rowid=sa.Integer, rank=sa.Float)
         .subquery()
     )
     stmt = sa.select(Passage.id).join(top, top.c.rowid == Passage.id).order_by(top.c.rank)
     found = list(session.scalars(scope.where(stmt).limit(limit)))
-    if len(found) >= limit:
+    if len(found) >= limit or broad:
         return found
     fts = sa.table("passages_fts", sa.column("rowid"))
     full = (
@@ -137,13 +152,15 @@ def _fts5(session: Session, scope: Scope, match: str, limit: int) -> list[int]:
     return list(session.scalars(scope.where(full).limit(limit)))
 
 
-def _tsquery(session: Session, scope: Scope, tsquery: str, limit: int) -> list[int]:
+def _tsquery(
+    session: Session, scope: Scope, tsquery: str, limit: int, broad: bool = False
+) -> list[int]:
     query_sql = sa.text("to_tsquery('english', :tsq)").bindparams(tsq=tsquery)
-    stmt = (
-        sa.select(Passage.id)
-        .where(sa.literal_column("tsv").op("@@")(query_sql))
-        .order_by(sa.func.ts_rank(sa.literal_column("tsv"), query_sql).desc())
-    )
+    matches = sa.select(Passage.id).where(sa.literal_column("tsv").op("@@")(query_sql))
+    if broad:  # rank only the newest matches of a word most passages contain
+        newest = scope.where(matches).order_by(Passage.id.desc()).limit(BROAD_SAMPLE)
+        matches = matches.where(Passage.id.in_(newest.scalar_subquery()))
+    stmt = matches.order_by(sa.func.ts_rank(sa.literal_column("tsv"), query_sql).desc())
     return list(session.scalars(scope.where(stmt).limit(limit)))
 
 
