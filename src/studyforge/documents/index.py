@@ -106,12 +106,7 @@ def fulltext(session: Session, scope: Scope, query: str, limit: int) -> list[int
     terms, broad = term_stats(session).selective(session, terms)
     if session.get_bind().dialect.name == "sqlite":
         return _fts5(session, scope, " OR ".join(f'"{t}"' for t in terms), limit, broad)
-    # Passages with every word first (a fast, selective GIN lookup), then any word.
-    found = _tsquery(session, scope, " & ".join(terms), limit, broad) if len(terms) > 1 else []
-    if len(found) < limit:
-        more = _tsquery(session, scope, " | ".join(terms), limit, broad)
-        found += [pid for pid in more if pid not in set(found)][: limit - len(found)]
-    return found
+    return _tsquery(session, scope, " | ".join(terms), limit, broad)
 
 
 def _fts5(session: Session, scope: Scope, match: str, limit: int, broad: bool) -> list[int]:
