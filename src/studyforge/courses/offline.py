@@ -132,7 +132,9 @@ def _unique(title: str, seen: set[str]) -> str:
 
 def lesson(inputs: dict[str, Any]) -> dict[str, Any]:
     """The lesson's most central, non-redundant source sentences as cited paragraphs."""
-    sentences = _sentences(inputs["sources"])
+    everything = _sentences(inputs["sources"])
+    # Headings and captions are not statements: they make poor lesson text.
+    sentences = [(i, t) for i, t in everything if t.endswith((".", "!", "?"))] or everything
     picked = [
         sentences[i] for i in central_sentences([t for _, t in sentences], MAX_LESSON_SENTENCES)
     ]
