@@ -162,9 +162,15 @@ def _tsquery(
 def nearest(session: Session, scope: Scope, vector: Vectors, limit: int) -> list[int]:
     """Ids of the passages closest to `vector` (cosine)."""
     if vector.shape[0] == PGVECTOR_DIM and has_pgvector(session):
-        session.execute(sa.text("SET LOCAL hnsw.ef_search = 100"))
-        # Keep scanning the HNSW graph until enough rows pass the user/path filters.
-        session.execute(sa.text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        # One round trip: a search list just above the candidates wanted, and keep scanning
+        # the HNSW graph until enough rows pass the user/path filters.
+        session.execute(
+            sa.text(
+                "SELECT set_config('hnsw.ef_search', :ef, true), "
+                "set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+            ),
+            {"ef": str(max(limit + 14, 40))},
+        )
         distance = sa.text("vec <=> CAST(:qv AS vector)").bindparams(qv=_pg_vector(vector))
         stmt = sa.select(Passage.id).where(sa.literal_column("vec").is_not(None))
         return list(session.scalars(scope.where(stmt).order_by(distance).limit(limit)))
