@@ -6,11 +6,13 @@ must happen only after a commit (sending a job to its runner) is registered with
 
 from __future__ import annotations
 
+import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event
@@ -138,3 +140,28 @@ def _request_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(_request_session, scope="function")]
+
+
+V = TypeVar("V")
+
+
+class PerEngine(Generic[V]):
+    """One value per database (engine) in this process, made by `factory` on first use.
+
+    For process-local caches and facts about a database (its extensions, search statistics):
+    sessions of one engine share the value, and it goes away with the engine.
+    """
+
+    def __init__(self, factory: Callable[[Session], V]) -> None:
+        self._factory = factory
+        self._values: weakref.WeakKeyDictionary[Engine, V] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> V:
+        """The value for the session's engine."""
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        with self._lock:
+            if engine not in self._values:
+                self._values[engine] = self._factory(session)
+            return self._values[engine]

@@ -132,18 +132,7 @@ def _sources(
             "documents (or widen source_filter), or configure an LLM provider."
         )
     return [
-        {
-            "index": i,
-            "document_id": str(h.document_id),
-            "filename": h.filename,
-            "path": h.path,
-            "page": h.page,
-            "heading": h.heading,
-            "start": h.start,
-            "end": h.end,
-            "text": h.text,
-        }
-        for i, h in enumerate(hits)
+        {"index": i, **h.model_dump(mode="json", exclude={"score"})} for i, h in enumerate(hits)
     ]
 
 

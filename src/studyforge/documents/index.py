@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import re
 import uuid
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from studyforge.ai.embeddings import Vectors
 from studyforge.ai.offline.text import STOPWORDS
-from studyforge.db import utcnow
+from studyforge.db import PerEngine, utcnow
 from studyforge.documents.chunking import Chunk
 from studyforge.documents.models import Document, Passage
 from studyforge.documents.terms import term_stats
@@ -181,19 +179,20 @@ def _pg_vector(vector: Vectors) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
 
 
-_PGVECTOR: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
-
-
-def has_pgvector(session: Session) -> bool:
-    """True when the passages table has the pgvector `vec` column (checked once per engine)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    if engine not in _PGVECTOR:
-        found = bind.dialect.name == "postgresql" and session.scalar(
+def _probe_pgvector(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql" and bool(
+        session.scalar(
             sa.text(
                 "SELECT count(*) FROM information_schema.columns "
                 "WHERE table_name = 'passages' AND column_name = 'vec'"
             )
         )
-        _PGVECTOR[engine] = bool(found)
-    return _PGVECTOR[engine]
+    )
+
+
+_PGVECTOR = PerEngine(_probe_pgvector)
+
+
+def has_pgvector(session: Session) -> bool:
+    """True when the passages table has the pgvector `vec` column (checked once per engine)."""
+    return _PGVECTOR.get(session)

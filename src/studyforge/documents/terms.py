@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+from studyforge.db import PerEngine
 
 COMMON_SHARE = 0.02  # a word in more passages than this share is left out (if others remain)
 SMALL_INDEX = 2000  # below this many passages every word is cheap: keep them all
@@ -94,13 +94,9 @@ def _stem(language: str, word: str) -> str:
     return str(_stemmer(language).stemWord(word))
 
 
-_STATS: weakref.WeakKeyDictionary[Engine, TermStats] = weakref.WeakKeyDictionary()
-_STATS_LOCK = threading.Lock()
+_STATS = PerEngine(lambda session: TermStats())
 
 
 def term_stats(session: Session) -> TermStats:
     """The statistics of the session's database (one per engine)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    with _STATS_LOCK:
-        return _STATS.setdefault(engine, TermStats())
+    return _STATS.get(session)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,10 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from studyforge.ai.embeddings import Vectors
+from studyforge.db import PerEngine
 from studyforge.documents.models import Document, Passage
 
 if TYPE_CHECKING:
@@ -126,13 +125,9 @@ def _load(
     )
 
 
-_CACHES: weakref.WeakKeyDictionary[Engine, MatrixCache] = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
+_CACHES = PerEngine(lambda session: MatrixCache())
 
 
 def matrices(session: Session) -> MatrixCache:
     """The cache for the session's database (one per engine)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    with _CACHES_LOCK:
-        return _CACHES.setdefault(engine, MatrixCache())
+    return _CACHES.get(session)
