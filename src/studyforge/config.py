@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # --- auth -------------------------------------------------------------------------------
     jwt_secret: str | None = Field(None, validation_alias=_env("JWT_SECRET", "JWT_SECRET"))
     jwt_ttl_minutes: int = Field(12 * 60, validation_alias=_env("JWT_TTL_MINUTES"))
+    # A verified token is trusted this long without another look at its user (0: every time).
+    auth_cache_seconds: float = Field(30.0, ge=0, validation_alias=_env("AUTH_CACHE_SECONDS"))
 
     # --- jobs -------------------------------------------------------------------------------
     jobs: Literal["inline", "celery"] = Field("inline", validation_alias=_env("JOBS"))

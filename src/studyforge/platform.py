@@ -7,17 +7,20 @@ worker process. Nothing here runs at import time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from studyforge import models as _models  # noqa: F401  (every table mapped in every process)
 from studyforge.ai.registry import AIProviders, make_providers
+from studyforge.auth.service import TokenCache
 from studyforge.config import Settings
 from studyforge.courses import generate as _course_jobs  # noqa: F401  (registers the jobs)
-from studyforge.db import make_engine, make_session_factory
+from studyforge.db import LoopReader, make_engine, make_session_factory
 from studyforge.documents import jobs as _document_jobs  # noqa: F401  (registers the jobs)
 from studyforge.events.relay import Publisher, Relay
 from studyforge.jobs.execute import Executor
@@ -34,6 +37,7 @@ from studyforge.storage import BlobStore, LocalBlobStore, S3BlobStore, make_s3_c
 from studyforge.system import jobs as _system_jobs  # noqa: F401  (registers the jobs)
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -48,8 +52,25 @@ class Platform:
     runner: Runner
     relay: Relay
     ai: AIProviders
+    tokens: TokenCache
+    loop_reader: LoopReader | None = None
     celery: Any = None
     background: list[Any] = field(default_factory=list)
+
+    async def read(self, query: Callable[..., T], *args: Any) -> T:
+        """Run `query(connection, *args)`, a short read-only query, for a request.
+
+        On SQLite it runs right here on the event loop, memoised until the next commit (see
+        `LoopReader`); on a networked database it runs in the thread pool so the loop never
+        waits on the network.
+        """
+        if self.loop_reader is not None:
+            return self.loop_reader.read(query, *args)
+        return await run_in_threadpool(self._read_pooled, query, *args)
+
+    def _read_pooled(self, query: Callable[..., T], *args: Any) -> T:
+        with self.engine.connect() as conn:
+            return query(conn, *args)
 
     def close(self) -> None:
         """Stop background threads and release connections."""
@@ -58,6 +79,8 @@ class Platform:
         self.relay.stop()
         self.runner.close()
         self.engine.dispose()
+        if self.loop_reader is not None:
+            self.loop_reader.close()
 
 
 def make_blobs(settings: Settings) -> BlobStore:
@@ -138,6 +161,8 @@ def build_platform(settings: Settings, *, role: str = "server") -> Platform:
         runner=runner,
         relay=relay,
         ai=make_providers(settings),
+        tokens=TokenCache(settings.auth_cache_seconds),
+        loop_reader=LoopReader(engine) if LoopReader.supports(engine) else None,
         celery=celery_app,
     )
     executor.services = platform

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from studyforge.auth.deps import CurrentUser
-from studyforge.auth.models import User
 from studyforge.auth.schemas import Token, UserOut
-from studyforge.auth.service import authenticate, issue_token
+from studyforge.auth.service import Principal, authenticate, issue_token
 from studyforge.db import SessionDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -30,6 +29,6 @@ def login(
 
 
 @router.get("/me", response_model=UserOut)
-def me(user: CurrentUser) -> User:
+async def me(user: CurrentUser) -> Principal:
     """The signed-in user."""
     return user

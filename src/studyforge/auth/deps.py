@@ -8,31 +8,48 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from studyforge.auth.models import User
-from studyforge.auth.service import user_from_token
-from studyforge.db import SessionDep
+from studyforge.auth.service import Principal, principal_from_token
 from studyforge.errors import AppError, Unauthorized
 
 COOKIE_NAME = "studyforge_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-def _current_user(
-    request: Request,
-    session: SessionDep,
-    bearer: Annotated[str | None, Depends(oauth2_scheme)],
-) -> User:
-    token = bearer or request.cookies.get(COOKIE_NAME)
-    if not token:
-        raise Unauthorized()
-    if bearer is None and request.method not in SAFE_METHODS and not _same_origin(request):
-        # A cookie rides along on cross-site requests; state changes need our own origin.
-        raise AppError("Cross-site request refused", code="CSRF_REJECTED", status=403)
-    return user_from_token(session, token, request.app.state.platform.settings.secret_key())
+async def identify(request: Request, token: str) -> Principal:
+    """The token's user, from the platform's cache of recently verified tokens or the database.
+
+    Raises Unauthorized for a forged, expired or malformed token, or an inactive user.
+    """
+    platform = request.app.state.platform
+    principal = platform.tokens.get(token)
+    if principal is None:
+        secret = platform.settings.secret_key()
+        principal, expires = await platform.read(principal_from_token, token, secret)
+        platform.tokens.put(token, principal, expires)
+    return principal
 
 
-CurrentUser = Annotated[User, Depends(_current_user)]
+class _BearerOrCookie(OAuth2PasswordBearer):
+    """The caller, from `Authorization: Bearer` or the web session cookie.
+
+    One dependency rather than a token dependency under a user one: it is solved on every
+    request, and it still shows in the OpenAPI docs as the password flow's security scheme.
+    """
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        bearer = await super().__call__(request)
+        token = bearer or request.cookies.get(COOKIE_NAME)
+        if not token:
+            raise Unauthorized()
+        if bearer is None and request.method not in SAFE_METHODS and not _same_origin(request):
+            # A cookie rides along on cross-site requests; state changes need our own origin.
+            raise AppError("Cross-site request refused", code="CSRF_REJECTED", status=403)
+        return await identify(request, token)
+
+
+CurrentUser = Annotated[
+    Principal, Depends(_BearerOrCookie(tokenUrl="/auth/token", auto_error=False))
+]
 
 
 def _same_origin(request: Request) -> bool:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+import time
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from studyforge.auth.models import User
@@ -81,18 +85,70 @@ def issue_token(user: User, secret: str, ttl_minutes: int) -> str:
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def user_from_token(session: Session, token: str, secret: str) -> User:
-    """Verify a token (signature, expiry, algorithm) and load its active user."""
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user as a request sees it: who, never the password hash."""
+
+    id: uuid.UUID
+    username: str
+    email: str | None
+    created_at: datetime
+
+
+_PRINCIPAL_COLUMNS = select(
+    User.id, User.username, User.email, User.created_at, User.is_active
+).where(User.id == bindparam("user_id"))
+
+
+def principal_from_token(conn: Connection, token: str, secret: str) -> tuple[Principal, float]:
+    """Verify a token (signature, expiry, algorithm) and load its active user.
+
+    Returns the user and the token's expiry (Unix time). Raises Unauthorized otherwise.
+    """
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
         )
         user_id = uuid.UUID(str(claims["sub"]))
+        expires = float(claims["exp"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("Token has expired", code="TOKEN_EXPIRED") from exc
-    except (jwt.InvalidTokenError, ValueError) as exc:
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
         raise Unauthorized("Invalid token", code="INVALID_TOKEN") from exc
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    row = conn.execute(_PRINCIPAL_COLUMNS, {"user_id": user_id}).one_or_none()
+    if row is None or not row.is_active:
         raise Unauthorized("Invalid token", code="INVALID_TOKEN")
-    return user
+    return Principal(row.id, row.username, row.email, row.created_at), expires
+
+
+class TokenCache:
+    """Tokens verified in the last `ttl` seconds, so a busy client's requests skip the check.
+
+    A token is trusted from here until the earlier of its expiry and `ttl` seconds after it
+    was verified; a deactivated user is therefore refused again within `ttl` seconds. Keyed by
+    the whole token string, so only a token that passed the signature check is ever a hit.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+        self.ttl, self.max_entries = ttl, max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        """The token's user if it was verified recently and is still within its expiry."""
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        if entry[1] <= time.time():
+            self._entries.pop(token, None)
+            return None
+        return entry[0]
+
+    def put(self, token: str, principal: Principal, expires: float) -> None:
+        """Remember a verified token (forgetting the oldest entry when full)."""
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.pop(next(iter(self._entries)), None)
+            self._entries[token] = (principal, min(expires, time.time() + self.ttl))

@@ -16,7 +16,7 @@ from studyforge.events.service import stream_after
 from studyforge.events.sse import parse_last_id, sse_response
 from studyforge.jobs.models import TERMINAL, Job, JobStatus
 from studyforge.jobs.schemas import JobOut
-from studyforge.jobs.service import cancel_job, get_job, list_jobs_stmt
+from studyforge.jobs.service import cancel_job, get_job, list_jobs_stmt, read_job_row
 from studyforge.kit.pagination import Page, PageDep, paginate
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
@@ -38,8 +38,10 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def read_job(row: JobDep) -> Job:
+async def read_job(request: Request, job_id: uuid.UUID, user: CurrentUser) -> dict[str, object]:
     """One job with its progress."""
+    platform = request.app.state.platform
+    row: dict[str, object] = await platform.read(read_job_row, job_id, user.id)
     return row
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from studyforge.db import utcnow
@@ -12,6 +14,7 @@ from studyforge.errors import NotFound
 from studyforge.events.service import emit
 from studyforge.jobs.models import TERMINAL, Job, JobStatus
 from studyforge.jobs.registry import snapshot
+from studyforge.jobs.schemas import JobOut
 
 
 class JobNotFound(NotFound):
@@ -26,6 +29,20 @@ def get_job(session: Session, job_id: uuid.UUID, user_id: uuid.UUID) -> Job:
     if row is None or row.user_id != user_id:
         raise JobNotFound("Job not found")
     return row
+
+
+_JOB_OUT = select(
+    *(column for column in Job.__table__.c if column.name in JobOut.model_fields),
+    Job.user_id,
+).where(Job.id == bindparam("job_id"))
+
+
+def read_job_row(conn: Connection, job_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, Any]:
+    """The caller's job as `JobOut`'s fields, read without the ORM (the most-polled endpoint)."""
+    row = conn.execute(_JOB_OUT, {"job_id": job_id}).mappings().one_or_none()
+    if row is None or row["user_id"] != user_id:
+        raise JobNotFound("Job not found")
+    return dict(row)
 
 
 def list_jobs_stmt(user_id: uuid.UUID, status: JobStatus | None = None) -> Select[Job]:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from studyforge.auth.deps import CurrentUser
-from studyforge.auth.models import User
+from studyforge.auth.service import Principal
 from studyforge.courses import service
 from studyforge.courses.models import Course, CourseStatus, Lesson
 from studyforge.courses.schemas import CourseRequest
@@ -123,19 +123,19 @@ def folders_of(paths: Sequence[str]) -> list[str]:
     return sorted(found)[:MAX_FOLDERS]
 
 
-def _folders(session: Session, user: User) -> list[str]:
+def _folders(session: Session, user: Principal) -> list[str]:
     stmt = select(Document.path).where(Document.user_id == user.id).distinct().limit(FOLDER_SCAN)
     return folders_of(list(session.scalars(stmt)))
 
 
-def _jobs(session: Session, user: User, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Job]:
+def _jobs(session: Session, user: Principal, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Job]:
     if not ids:
         return {}
     stmt = list_jobs_stmt(user.id).where(Job.id.in_(ids))
     return {job.id: job for job in session.scalars(stmt)}
 
 
-def _rows(session: Session, user: User) -> list[CourseRow]:
+def _rows(session: Session, user: Principal) -> list[CourseRow]:
     stmt = service.list_courses_stmt(user.id, None).limit(LIST_LIMIT)
     courses = session.scalars(stmt).all()
     active = [c.job_id for c in courses if c.status in ACTIVE and c.job_id]
@@ -153,7 +153,7 @@ def _rows(session: Session, user: User) -> list[CourseRow]:
     ]
 
 
-def _list_context(session: Session, user: User) -> dict[str, Any]:
+def _list_context(session: Session, user: Principal) -> dict[str, Any]:
     rows = _rows(session, user)
     building = any(row.course.status in ACTIVE for row in rows)
     return {"rows": rows, "building": building, "limit": LIST_LIMIT}
@@ -162,7 +162,7 @@ def _list_context(session: Session, user: User) -> dict[str, Any]:
 def _studio(
     request: Request,
     session: Session,
-    user: User,
+    user: Principal,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -178,7 +178,7 @@ def _studio(
     return render(request, "courses.html", context, user=user, status_code=status_code)
 
 
-def _owned(session: Session, user: User, course_id: str) -> Course | None:
+def _owned(session: Session, user: Principal, course_id: str) -> Course | None:
     """The user's course, or None for a malformed id or a course that is not theirs."""
     try:
         return service.get_course(session, uuid.UUID(course_id), user.id)
@@ -186,12 +186,12 @@ def _owned(session: Session, user: User, course_id: str) -> Course | None:
         return None
 
 
-def _not_found(request: Request, user: User, what: str = "course") -> Response:
+def _not_found(request: Request, user: Principal, what: str = "course") -> Response:
     message = f"This {what} does not exist, or it is not yours."
     return not_found_page(request, user, message, STUDIO, "your courses")
 
 
-def _course_context(session: Session, user: User, course: Course) -> dict[str, Any]:
+def _course_context(session: Session, user: Principal, course: Course) -> dict[str, Any]:
     job = None
     if course.status in ACTIVE and course.job_id:
         job = _jobs(session, user, [course.job_id]).get(course.job_id)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyforge.auth.deps import CurrentUser
-from studyforge.auth.models import User
+from studyforge.auth.service import Principal
 from studyforge.db import SessionDep
 from studyforge.documents import service
 from studyforge.documents.models import Document, DocumentStatus, Passage
@@ -97,7 +97,7 @@ def _platform(request: Request) -> Platform:
     return platform
 
 
-def _rows(session: Session, user: User) -> list[DocumentRow]:
+def _rows(session: Session, user: Principal) -> list[DocumentRow]:
     docs = session.scalars(service.list_documents_stmt(user.id).limit(LIST_LIMIT)).all()
     waiting = [d.job_id for d in docs if d.status == DocumentStatus.PROCESSING and d.job_id]
     jobs: dict[uuid.UUID, Job] = {}
@@ -107,13 +107,13 @@ def _rows(session: Session, user: User) -> list[DocumentRow]:
     return [DocumentRow(d, jobs.get(d.job_id) if d.job_id else None) for d in docs]
 
 
-def _list_context(session: Session, user: User) -> dict[str, Any]:
+def _list_context(session: Session, user: Principal) -> dict[str, Any]:
     rows = _rows(session, user)
     processing = any(row.doc.status == DocumentStatus.PROCESSING for row in rows)
     return {"rows": rows, "processing": processing, "limit": LIST_LIMIT}
 
 
-def _search_context(request: Request, session: Session, user: User, q: str) -> dict[str, Any]:
+def _search_context(request: Request, session: Session, user: Principal, q: str) -> dict[str, Any]:
     query = q.strip()[:MAX_QUERY]
     hits: list[SearchHit] = []
     if query:
@@ -122,7 +122,7 @@ def _search_context(request: Request, session: Session, user: User, q: str) -> d
     return {"q": query, "results": [(hit, hit_href(hit)) for hit in hits]}
 
 
-def _owned(session: Session, user: User, document_id: str) -> Document | None:
+def _owned(session: Session, user: Principal, document_id: str) -> Document | None:
     """The user's document, or None for a malformed id or a document that is not theirs."""
     try:
         return service.get_document(session, uuid.UUID(document_id), user.id)
@@ -130,14 +130,14 @@ def _owned(session: Session, user: User, document_id: str) -> Document | None:
         return None
 
 
-def _job(session: Session, user: User, doc: Document) -> Job | None:
+def _job(session: Session, user: Principal, doc: Document) -> Job | None:
     if doc.status != DocumentStatus.PROCESSING or doc.job_id is None:
         return None
     stmt = list_jobs_stmt(user.id).where(Job.id == doc.job_id)
     return session.scalars(stmt).first()
 
 
-def _not_found(request: Request, user: User) -> Response:
+def _not_found(request: Request, user: Principal) -> Response:
     message = "This document does not exist, or it is not yours."
     return not_found_page(request, user, message, LIBRARY, "your documents")
 

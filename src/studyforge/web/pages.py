@@ -21,9 +21,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from studyforge import __version__
-from studyforge.auth.deps import COOKIE_NAME
-from studyforge.auth.models import User
-from studyforge.auth.service import authenticate, issue_token, user_from_token
+from studyforge.auth.deps import COOKIE_NAME, identify
+from studyforge.auth.service import Principal, authenticate, issue_token
 from studyforge.config import Settings
 from studyforge.db import SessionDep, utcnow
 from studyforge.errors import Unauthorized
@@ -103,7 +102,7 @@ def render(
     name: str,
     context: dict[str, Any] | None = None,
     *,
-    user: User | None = None,
+    user: Principal | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render a template with the shell's context (navigation, user, htmx); never cached."""
@@ -120,7 +119,9 @@ def render(
     return response
 
 
-def not_found_page(request: Request, user: User, message: str, back: str, label: str) -> Response:
+def not_found_page(
+    request: Request, user: Principal, message: str, back: str, label: str
+) -> Response:
     """The HTML 404 page for a missing (or someone else's) resource."""
     context = {"message": message, "back": back, "back_label": label}
     return render(request, "not_found.html", context, user=user, status_code=404)
@@ -131,12 +132,12 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _cookie_user(request: Request, session: Session) -> User | None:
+async def _cookie_user(request: Request) -> Principal | None:
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         return None
     try:
-        return user_from_token(session, token, _settings(request).secret_key())
+        return await identify(request, token)
     except Unauthorized:
         return None
 
@@ -159,14 +160,14 @@ def _requested_path(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def _page_user(request: Request, session: SessionDep) -> User:
-    user = _cookie_user(request, session)
+async def _page_user(request: Request) -> Principal:
+    user = await _cookie_user(request)
     if user is None:
         raise LoginRequired(_requested_path(request))
     return user
 
 
-PageUser = Annotated[User, Depends(_page_user)]
+PageUser = Annotated[Principal, Depends(_page_user)]
 
 
 def _login_redirect(request: Request, exc: LoginRequired) -> Response:
@@ -218,14 +219,12 @@ def _clear_cookie(response: Response) -> None:
 
 
 @router.get("/login")
-def login_page(
-    request: Request,
-    session: SessionDep,
-    next_path: Annotated[str, Query(alias="next")] = "/",
+async def login_page(
+    request: Request, next_path: Annotated[str, Query(alias="next")] = "/"
 ) -> Response:
     """The sign-in form; a visitor who is already signed in goes straight on."""
     target = safe_next(next_path)
-    if _cookie_user(request, session) is not None:
+    if await _cookie_user(request) is not None:
         return RedirectResponse(target, status_code=303)
     return render(request, "login.html", {"next": target, "username": ""})
 
@@ -264,7 +263,7 @@ def logout() -> Response:
     return response
 
 
-def _jobs(session: Session, user: User, limit: int) -> Sequence[Job]:
+def _jobs(session: Session, user: Principal, limit: int) -> Sequence[Job]:
     return session.scalars(list_jobs_stmt(user.id).limit(limit)).all()
 
 
