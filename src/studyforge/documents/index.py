@@ -22,14 +22,13 @@ from sqlalchemy.orm import Session
 from studyforge.ai.embeddings import Vectors
 from studyforge.ai.offline.text import STOPWORDS
 from studyforge.db import PerEngine, utcnow
+from studyforge.documents import terms as term_counts
 from studyforge.documents.chunking import Chunk
 from studyforge.documents.models import Document, Passage
-from studyforge.documents.terms import term_stats
 from studyforge.documents.vectors import matrices
 
 PGVECTOR_DIM = 384  # the migration's vector(384) column
-OVERFETCH = 20  # SQLite: rank this many x limit index-wide before filtering by owner
-BROAD_SAMPLE = 2000  # matches ranked for a query of only very common words
+OVERFETCH = 4  # SQLite: rank this many x limit index-wide before filtering by owner
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def fulltext(session: Session, scope: Scope, query: str, limit: int) -> list[int
     )
     if not terms:
         return []
-    terms, broad = term_stats(session).selective(session, terms)
+    terms, broad = term_counts.term_stats(session).selective(session, terms)
     if session.get_bind().dialect.name == "sqlite":
         return _fts5(session, scope, " OR ".join(f'"{t}"' for t in terms), limit, broad)
     return _tsquery(session, scope, " | ".join(terms), limit, broad)
@@ -110,28 +109,29 @@ def fulltext(session: Session, scope: Scope, query: str, limit: int) -> list[int
 def _fts5(session: Session, scope: Scope, match: str, limit: int, broad: bool) -> list[int]:
     """BM25 top hits of the whole index first (cheap), then of the scope if that was too few.
 
-    A `broad` query (only words most passages contain) ranks just its newest matches.
+    A `broad` query (its rarest word has more than RANK_BUDGET matches) ranks only the newest
+    RANK_BUDGET of them (FTS5 reads its matches in rowid order, so they are cheap to find).
     """
     params: dict[str, object] = {"match": match, "n": limit * OVERFETCH, "floor": 0}
     if broad:
-        newest = session.scalars(
+        floor = session.scalar(
             sa.text(
-                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH :match "
-                "ORDER BY rowid DESC LIMIT :sample"
+                "SELECT min(rowid) FROM (SELECT rowid FROM passages_fts "
+                "WHERE passages_fts MATCH :match ORDER BY rowid DESC LIMIT :sample)"
             ),
-            {"match": match, "sample": BROAD_SAMPLE},
-        ).all()
-        params["floor"] = min(newest, default=0)
+            {"match": match, "sample": term_counts.RANK_BUDGET},
+        )
+        params["floor"] = floor or 0
     top = (
         sa.text(
-            "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH :match "
-            "AND rowid >= :floor ORDER BY rank LIMIT :n"
+            "SELECT rowid, bm25(passages_fts) AS score FROM passages_fts "
+            "WHERE passages_fts MATCH :match AND rowid >= :floor ORDER BY score LIMIT :n"
         )
         .bindparams(**params)
-        .columns(rowid=sa.Integer, rank=sa.Float)
+        .columns(rowid=sa.Integer, score=sa.Float)
         .subquery()
     )
-    stmt = sa.select(Passage.id).join(top, top.c.rowid == Passage.id).order_by(top.c.rank)
+    stmt = sa.select(Passage.id).join(top, top.c.rowid == Passage.id).order_by(top.c.score)
     found = list(session.scalars(scope.where(stmt).limit(limit)))
     if len(found) >= limit or broad:
         return found
@@ -148,13 +148,19 @@ def _fts5(session: Session, scope: Scope, match: str, limit: int, broad: bool) -
 def _tsquery(
     session: Session, scope: Scope, tsquery: str, limit: int, broad: bool = False
 ) -> list[int]:
+    """ts_rank top hits within the scope.
+
+    A `broad` query ranks only the first RANK_BUDGET matches the GIN index yields: finding
+    the newest ones instead would mean reading every match first.
+    """
     query_sql = sa.text("to_tsquery('english', :tsq)").bindparams(tsq=tsquery)
-    matches = sa.select(Passage.id).where(sa.literal_column("tsv").op("@@")(query_sql))
-    if broad:  # rank only the newest matches of a word most passages contain
-        newest = scope.where(matches).order_by(Passage.id.desc()).limit(BROAD_SAMPLE)
-        matches = matches.where(Passage.id.in_(newest.scalar_subquery()))
-    stmt = matches.order_by(sa.func.ts_rank(sa.literal_column("tsv"), query_sql).desc())
-    return list(session.scalars(scope.where(stmt).limit(limit)))
+    tsv: sa.ColumnClause[Any] = sa.literal_column("tsv")
+    matches = scope.where(sa.select(Passage.id, tsv.label("tsv")).where(tsv.op("@@")(query_sql)))
+    if broad:
+        matches = matches.limit(term_counts.RANK_BUDGET)
+    found = matches.subquery()
+    stmt = sa.select(found.c.id).order_by(sa.func.ts_rank(found.c.tsv, query_sql).desc())
+    return list(session.scalars(stmt.limit(limit)))
 
 
 def nearest(session: Session, scope: Scope, vector: Vectors, limit: int) -> list[int]:

@@ -71,7 +71,8 @@ class Passage(Base):
 
     `user_id` and `path` are copied from the document so search filters need no join. The
     full-text index (FTS5 / tsvector) and, on PostgreSQL with pgvector, the `vec` column are
-    added by the migration; `embedding` (float32 bytes) is the portable copy of the vector.
+    added by the migration; `embedding` (float32 bytes, loaded only when asked for) is the
+    portable copy of the vector, searched with NumPy where there is no pgvector.
     """
 
     __tablename__ = "passages"
@@ -91,4 +92,4 @@ class Passage(Base):
     start: Mapped[int] = mapped_column()
     end: Mapped[int] = mapped_column()
     text: Mapped[str] = mapped_column(Text)
-    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)

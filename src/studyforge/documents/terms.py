@@ -1,17 +1,23 @@
-"""How common a word is among passages, so searches can leave out the most common words.
+"""How many passages hold a word, so a search ranks a bounded number of full-text matches.
 
-Ranking every passage that holds a very common word costs more than everything else in a
-search (a word in half of 100k passages means 50k rows to rank), and BM25 gives such words
-little weight anyway. The shares are index-wide and cheap to read: SQLite's FTS5 vocabulary
-table (one lookup per stemmed word), PostgreSQL's statistics of the tsvector column
-(`pg_stats.most_common_elems`, kept by ANALYZE). Both are cached per process for a minute.
+Ranking costs per matching passage (about 1 µs in FTS5, 3 µs with ts_rank), and a word in half
+of 100k passages means 50k rows to rank, while BM25 gives such a word little weight anyway. So
+a search keeps its rarest words, as many as fit together in RANK_BUDGET matches (at least the
+rarest one); vectors still see the whole query. When even the rarest word has more matches,
+only a sample of RANK_BUDGET of them is ranked.
+
+The counts are index-wide and cheap to read: SQLite's FTS5 vocabulary table (one lookup per
+word, stemmed by FTS5's own tokenizer), PostgreSQL's statistics of the tsvector column
+(`pg_stats.most_common_elems`, kept by ANALYZE, with PostgreSQL's own estimate for a word not
+listed there). Both are cached per process for a minute.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,9 +25,10 @@ from sqlalchemy.orm import Session
 
 from studyforge.db import PerEngine
 
-COMMON_SHARE = 0.02  # a word in more passages than this share is left out (if others remain)
-SMALL_INDEX = 2000  # below this many passages every word is cheap: keep them all
+RANK_BUDGET = 2000  # full-text matches ranked per search, at most
 TTL_SECONDS = 60.0
+MAX_STEMS = 50_000
+PG_UNLISTED_SHARE = 0.005  # PostgreSQL's DEFAULT_TS_MATCH_SEL: the most it assumes for a rare word
 
 
 class TermStats:
@@ -30,22 +37,40 @@ class TermStats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, Any]] = {}
+        self._stems: dict[str, str] = {}
 
     def selective(self, session: Session, terms: list[str]) -> tuple[list[str], bool]:
-        """The terms without the very common ones (the rarest is kept if all are common),
-        and whether what is left is still common (then only a sample of matches is ranked)."""
+        """The rarest terms whose matches fit in RANK_BUDGET together (at least the rarest),
+        and whether even the rarest has more matches (then a sample of them is ranked)."""
         total = self._cached("", lambda: _total(session))
-        if total < SMALL_INDEX:
+        if total <= RANK_BUDGET:
             return terms, False
         if session.get_bind().dialect.name == "sqlite":
-            share = {t: self._cached(t, lambda t=t: _fts5_count(session, t)) / total for t in terms}
+            count = {t: self._cached(t, lambda t=t: _fts5_count(session, t)) for t in terms}
         else:
-            common = self._cached("\0pg", lambda: _pg_common(session))
-            share = {t: common.get(_stem("english", t), 0.0) for t in terms}
-        keep = [t for t in terms if share[t] <= COMMON_SHARE]
-        if keep:
-            return keep, False
-        return [min(terms, key=share.__getitem__)], True
+            listed, unlisted = self._cached("\0pg", lambda: _pg_common(session))
+            stems = self._pg_stems(session, terms)
+            count = {t: total * listed.get(stems[t], unlisted) for t in terms}
+        keep: list[str] = []
+        used = 0.0
+        for term in sorted(terms, key=count.__getitem__):
+            if keep and used + count[term] > RANK_BUDGET:
+                break
+            keep.append(term)
+            used += count[term]
+        return keep, count[keep[0]] > RANK_BUDGET
+
+    def _pg_stems(self, session: Session, terms: list[str]) -> dict[str, str]:
+        """Each term as the tsvector column holds it, stemmed by PostgreSQL itself (Python's
+        Snowball differs from it on some words: universal)."""
+        missing = [t for t in terms if t not in self._stems]
+        if missing:
+            sql = "SELECT w, (ts_lexize('english_stem', w))[1] FROM unnest(CAST(:ws AS text[])) w"
+            rows = session.execute(sa.text(sql), {"ws": missing}).all()
+            if len(self._stems) > MAX_STEMS:
+                self._stems.clear()
+            self._stems.update({word: stem or word for word, stem in rows})
+        return {t: self._stems.get(t, t) for t in terms}
 
     def _cached(self, key: str, compute: Any) -> Any:
         now = time.monotonic()
@@ -64,13 +89,14 @@ def _total(session: Session) -> int:
 
 
 def _fts5_count(session: Session, term: str) -> int:
-    """Passages containing `term`: the Porter stemmer here is the one of FTS5's tokenizer."""
+    """Passages containing `term`, from the vocabulary of FTS5's index."""
     sql = "SELECT doc FROM passages_fts_vocab WHERE term = :stem"
-    return int(session.scalar(sa.text(sql), {"stem": _stem("porter", term)}) or 0)
+    return int(session.scalar(sa.text(sql), {"stem": _fts5_stem(term)}) or 0)
 
 
-def _pg_common(session: Session) -> dict[str, float]:
-    """The most common lexemes of `passages.tsv` and the share of rows holding each."""
+def _pg_common(session: Session) -> tuple[dict[str, float], float]:
+    """The most common lexemes of `passages.tsv` with the share of rows holding each, and the
+    share PostgreSQL's planner assumes for a lexeme not in that list."""
     row = session.execute(
         sa.text(
             "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
@@ -78,20 +104,34 @@ def _pg_common(session: Session) -> dict[str, float]:
         )
     ).first()
     if row is None or row[0] is None:
-        return {}
-    return dict(zip(row[0], row[1], strict=False))
+        return {}, PG_UNLISTED_SHARE
+    elems, freqs = row[0], row[1]
+    # After one frequency per element come the minimum and maximum frequency, then nulls'.
+    lowest = freqs[len(elems)] if len(freqs) > len(elems) else min(freqs, default=0.0)
+    return dict(zip(elems, freqs, strict=False)), min(PG_UNLISTED_SHARE, lowest / 2)
+
+
+_STEMMER_LOCK = threading.Lock()
 
 
 @cache
-def _stemmer(language: str) -> Any:
-    import snowballstemmer
+def _fts5_stemmer() -> sqlite3.Connection:
+    """An in-memory FTS5 table with the passages index's tokenizer, to stem words exactly."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.execute("CREATE VIRTUAL TABLE words USING fts5(w, tokenize='porter unicode61')")
+    conn.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'row')")
+    return conn
 
-    return snowballstemmer.stemmer(language)
 
-
-def _stem(language: str, word: str) -> str:
-    """`porter` (SQLite FTS5's tokenizer) or `english` (PostgreSQL's english_stem)."""
-    return str(_stemmer(language).stemWord(word))
+@lru_cache(maxsize=MAX_STEMS)
+def _fts5_stem(word: str) -> str:
+    """`word` as FTS5's porter tokenizer indexes it (other Porter stemmers differ: psychology)."""
+    with _STEMMER_LOCK:
+        conn = _fts5_stemmer()
+        conn.execute("INSERT INTO words (rowid, w) VALUES (1, ?)", (word,))
+        stem = conn.execute("SELECT term FROM stems").fetchone()
+        conn.execute("DELETE FROM words")
+    return str(stem[0]) if stem else word
 
 
 _STATS = PerEngine(lambda session: TermStats())
