@@ -85,6 +85,13 @@ class TermStats:
 
 
 def _total(session: Session) -> int:
+    """How many passages there are; on PostgreSQL the planner's estimate (a count would read
+    the whole table) unless the table was never analyzed."""
+    if session.get_bind().dialect.name == "postgresql":
+        sql = "SELECT reltuples FROM pg_class WHERE oid = 'passages'::regclass"
+        estimate = session.scalar(sa.text(sql))
+        if estimate is not None and estimate >= 0:
+            return int(estimate)
     return int(session.scalar(sa.text("SELECT count(*) FROM passages")) or 0)
 
 
