@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import Connection
@@ -82,6 +83,22 @@ async def test_a_deactivated_user_is_refused_once_the_cache_lapses(short_cache):
     resp = await client.get("/auth/me", headers=headers)
     assert resp.status_code == 401
     assert resp.json()["code"] == "INVALID_TOKEN"
+
+
+async def test_a_token_is_refused_once_expired_even_if_nothing_changed(short_cache):
+    """Neither cache may outlive the token: the expiry is checked whenever the cache misses."""
+    platform, client = short_cache
+    with platform.sessions.begin() as session:
+        user_id = create_user(session, "erin", "correct horse battery").id
+    claims = {"sub": str(user_id), "exp": int(time.time()) + 2}
+    token = jwt.encode(claims, platform.settings.secret_key(), algorithm="HS256")
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):  # served from the caches after the first
+        assert (await client.get("/auth/me", headers=headers)).status_code == 200
+    time.sleep(claims["exp"] - time.time() + 0.5)
+    resp = await client.get("/auth/me", headers=headers)
+    assert resp.status_code == 401
+    assert resp.json()["code"] == "TOKEN_EXPIRED"
 
 
 def _finished_job(session: Session, user_id: uuid.UUID) -> uuid.UUID:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from studyforge.auth.service import Principal, principal_from_token
+from studyforge.auth.service import Principal, active_principal, decode_token
 from studyforge.errors import AppError, Unauthorized
 
 COOKIE_NAME = "studyforge_token"
@@ -16,15 +16,19 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def identify(request: Request, token: str) -> Principal:
-    """The token's user, from the platform's cache of recently verified tokens or the database.
+    """The token's user, from the platform's cache of recently verified tokens or afresh.
 
     Raises Unauthorized for a forged, expired or malformed token, or an inactive user.
     """
     platform = request.app.state.platform
     principal = platform.tokens.get(token)
     if principal is None:
-        secret = platform.settings.secret_key()
-        principal, expires = await platform.read(principal_from_token, token, secret)
+        # The signature and expiry are checked on every miss; only the user row is read
+        # through `platform.read` (which may memoise it until the database changes).
+        user_id, expires = decode_token(token, platform.settings.secret_key())
+        principal = await platform.read(active_principal, user_id)
+        if principal is None:
+            raise Unauthorized("Invalid token", code="INVALID_TOKEN")
         platform.tokens.put(token, principal, expires)
     return principal
 

@@ -95,30 +95,31 @@ class Principal:
     created_at: datetime
 
 
-_PRINCIPAL_COLUMNS = select(
-    User.id, User.username, User.email, User.created_at, User.is_active
-).where(User.id == bindparam("user_id"))
+_PRINCIPAL_COLUMNS = select(User.id, User.username, User.email, User.created_at).where(
+    User.id == bindparam("user_id"), User.is_active.is_(True)
+)
 
 
-def principal_from_token(conn: Connection, token: str, secret: str) -> tuple[Principal, float]:
-    """Verify a token (signature, expiry, algorithm) and load its active user.
+def decode_token(token: str, secret: str) -> tuple[uuid.UUID, float]:
+    """Verify a token's signature, algorithm and expiry; its user id and expiry (Unix time).
 
-    Returns the user and the token's expiry (Unix time). Raises Unauthorized otherwise.
+    Raises Unauthorized (TOKEN_EXPIRED or INVALID_TOKEN) otherwise.
     """
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
         )
-        user_id = uuid.UUID(str(claims["sub"]))
-        expires = float(claims["exp"])
+        return uuid.UUID(str(claims["sub"])), float(claims["exp"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("Token has expired", code="TOKEN_EXPIRED") from exc
     except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
         raise Unauthorized("Invalid token", code="INVALID_TOKEN") from exc
+
+
+def active_principal(conn: Connection, user_id: uuid.UUID) -> Principal | None:
+    """The user with this id if it exists and is active."""
     row = conn.execute(_PRINCIPAL_COLUMNS, {"user_id": user_id}).one_or_none()
-    if row is None or not row.is_active:
-        raise Unauthorized("Invalid token", code="INVALID_TOKEN")
-    return Principal(row.id, row.username, row.email, row.created_at), expires
+    return None if row is None else Principal(row.id, row.username, row.email, row.created_at)
 
 
 class TokenCache:
