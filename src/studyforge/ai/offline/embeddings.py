@@ -32,6 +32,9 @@ def _load_model(threads: int) -> tuple[Any, Any]:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # Idle threads sleep rather than spin: spinning ones slow the NumPy and database work
+    # that follows on the same cores (a search's vector scan took 7.8 ms instead of 4.5).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(
         str(model_path("minilm.onnx")), options, providers=["CPUExecutionProvider"]
     )
