@@ -113,6 +113,17 @@ def _validation_summary(exc: ValidationError) -> str:
     return _short("; ".join(parts) + more, 600)
 
 
+def _client(
+    api_key: str, base_url: str | None, timeout: float, http_client: httpx.Client | None
+) -> openai.OpenAI:
+    """The SDK client; retries are ours (`_with_retries`), so the SDK makes none."""
+    # Recent SDKs type `http_client` as httpx2.Client but accept a legacy httpx one too.
+    client: Any = http_client
+    return openai.OpenAI(
+        api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, http_client=client
+    )
+
+
 class OpenAICompatLLM:
     """An `LLM` over any OpenAI-compatible chat completions endpoint."""
 
@@ -136,11 +147,7 @@ class OpenAICompatLLM:
         self.max_tokens = max_tokens
         self._max_retries, self._backoff = max_retries, backoff_seconds
         self._costs = (input_cost_per_mtok, output_cost_per_mtok)
-        # Recent SDKs type `http_client` as httpx2.Client but accept a legacy httpx one too.
-        client: Any = http_client
-        self._client = openai.OpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, http_client=client
-        )
+        self._client = _client(api_key, base_url, timeout, http_client)
 
     def complete(self, system: str, prompt: str) -> tuple[str, Usage]:
         """Free text for a prompt."""
@@ -232,10 +239,7 @@ class OpenAICompatEmbedder:
         self.name = f"openai:{model}"
         self._dim: int | None = None
         self._max_retries, self._backoff = max_retries, backoff_seconds
-        client: Any = http_client
-        self._client = openai.OpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, http_client=client
-        )
+        self._client = _client(api_key, base_url, timeout, http_client)
 
     @property
     def dim(self) -> int:
