@@ -93,11 +93,15 @@ def store(session: Session, document_id: uuid.UUID, user_id: uuid.UUID, path: st
     )
 
 
+def query_terms(query: str) -> list[str]:
+    """The query's distinct words, lower-cased, without stopwords, in order."""
+    words = re.findall(r"[a-z0-9]+", query.lower())
+    return list(dict.fromkeys(w for w in words if w not in STOPWORDS))
+
+
 def fulltext(session: Session, scope: Scope, query: str, limit: int) -> list[int]:
     """Ids of the passages that best match the query's words (BM25 / ts_rank)."""
-    terms = list(
-        dict.fromkeys(w for w in re.findall(r"[a-z0-9]+", query.lower()) if w not in STOPWORDS)
-    )
+    terms = query_terms(query)
     if not terms:
         return []
     terms, broad = term_counts.term_stats(session).selective(session, terms)

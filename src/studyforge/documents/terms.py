@@ -27,12 +27,12 @@ from studyforge.db import PerEngine
 
 RANK_BUDGET = 2000  # full-text matches ranked per search, at most
 TTL_SECONDS = 60.0
-MAX_STEMS = 50_000
+MAX_WORDS = 50_000  # words whose counts or stems are remembered, at most
 PG_UNLISTED_SHARE = 0.005  # PostgreSQL's DEFAULT_TS_MATCH_SEL: the most it assumes for a rare word
 
 
 class TermStats:
-    """Cached shares of passages containing a word, for one database."""
+    """Cached counts of passages containing a word, for one database."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -60,6 +60,11 @@ class TermStats:
             used += count[term]
         return keep, count[keep[0]] > RANK_BUDGET
 
+    def forget(self) -> None:
+        """Drop the cached counts (they would otherwise lag a bulk load by up to a minute)."""
+        with self._lock:
+            self._cache.clear()
+
     def _pg_stems(self, session: Session, terms: list[str]) -> dict[str, str]:
         """Each term as the tsvector column holds it, stemmed by PostgreSQL itself (Python's
         Snowball differs from it on some words: universal)."""
@@ -67,7 +72,7 @@ class TermStats:
         if missing:
             sql = "SELECT w, (ts_lexize('english_stem', w))[1] FROM unnest(CAST(:ws AS text[])) w"
             rows = session.execute(sa.text(sql), {"ws": missing}).all()
-            if len(self._stems) > MAX_STEMS:
+            if len(self._stems) > MAX_WORDS:
                 self._stems.clear()
             self._stems.update({word: stem or word for word, stem in rows})
         return {t: self._stems.get(t, t) for t in terms}
@@ -80,6 +85,8 @@ class TermStats:
             return hit[1]
         value = compute()
         with self._lock:
+            if len(self._cache) >= MAX_WORDS:
+                self._cache.clear()
             self._cache[key] = (now, value)
         return value
 
@@ -130,7 +137,7 @@ def _fts5_stemmer() -> sqlite3.Connection:
     return conn
 
 
-@lru_cache(maxsize=MAX_STEMS)
+@lru_cache(maxsize=MAX_WORDS)
 def _fts5_stem(word: str) -> str:
     """`word` as FTS5's porter tokenizer indexes it (other Porter stemmers differ: psychology)."""
     with _STEMMER_LOCK:
