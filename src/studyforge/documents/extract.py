@@ -8,50 +8,28 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 import zipfile
-from dataclasses import asdict, dataclass, field
-from html.parser import HTMLParser
+from dataclasses import asdict
 from typing import Any
+
+from studyforge.documents import markup, office, pdf_layout
+from studyforge.documents.blocks import Block, Extracted, ExtractError, clean, paragraphs
 
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-TXT, MARKDOWN, HTML = "text/plain", "text/markdown", "text/html"
+TXT, MARKDOWN, HTML, RST = "text/plain", "text/markdown", "text/html", "text/x-rst"
 EXTENSIONS = {
     PDF: ".pdf", PNG: ".png", JPEG: ".jpg", DOCX: ".docx", PPTX: ".pptx",
-    TXT: ".txt", MARKDOWN: ".md", HTML: ".html",
+    TXT: ".txt", MARKDOWN: ".md", HTML: ".html", RST: ".rst",
 }  # fmt: skip
 TEXT_SUFFIXES = {".txt": TXT, ".text": TXT, ".md": MARKDOWN, ".markdown": MARKDOWN,
-                 ".html": HTML, ".htm": HTML}  # fmt: skip
+                 ".html": HTML, ".htm": HTML, ".rst": RST, ".rest": RST}  # fmt: skip
 IMAGES = {PNG, JPEG}
 # Zip archives (DOCX/PPTX) are refused before parsing when they would inflate beyond these.
 ZIP_MAX_TOTAL = 256 * 1024 * 1024
 ZIP_MAX_RATIO = 100
 ZIP_MAX_ENTRIES = 5000
-MIN_PAGE_TEXT = 16  # a PDF page with less text than this is treated as scanned (OCR)
-
-
-class ExtractError(Exception):
-    """The file cannot be read; the message is shown to the user."""
-
-
-@dataclass
-class Block:
-    """A paragraph-like run of text and where it sits in the source."""
-
-    text: str
-    page: int | None = None
-    heading: str | None = None
-
-
-@dataclass
-class Extracted:
-    """The blocks of a document, its page count, and PDF pages that need OCR (1-based)."""
-
-    blocks: list[Block] = field(default_factory=list)
-    page_count: int | None = None
-    ocr_pages: list[int] = field(default_factory=list)
 
 
 def detect_type(filename: str, data: bytes) -> str | None:
@@ -86,7 +64,7 @@ def detect_type(filename: str, data: bytes) -> str | None:
     lowered = head[:512].lstrip().lower()
     if lowered.startswith((b"<!doctype html", b"<html")):
         return HTML
-    return TXT if suffix in ("", ".log", ".csv", ".rst") else None
+    return TXT if suffix in ("", ".log", ".csv") else None
 
 
 def extract(data: bytes, media_type: str, max_pages: int) -> Extracted:
@@ -94,16 +72,20 @@ def extract(data: bytes, media_type: str, max_pages: int) -> Extracted:
     if media_type in IMAGES:
         return Extracted(page_count=1, ocr_pages=[1])
     if media_type == PDF:
-        return _pdf(data, max_pages)
+        return pdf_layout.extract_pdf(data, max_pages)
     if media_type in (DOCX, PPTX):
         check_zip(data)
-        return _docx(data) if media_type == DOCX else _pptx(data, max_pages)
+        if media_type == DOCX:
+            return office.extract_docx(data)
+        return office.extract_pptx(data, max_pages)
     text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
     if media_type == HTML:
-        return Extracted(blocks=_html(text))
+        return Extracted(blocks=markup.html_blocks(text))
     if media_type == MARKDOWN:
-        return Extracted(blocks=_markdown(text))
-    return Extracted(blocks=[Block(p) for p in _paragraphs(text)])
+        return Extracted(blocks=markup.markdown_blocks(text))
+    if media_type == RST:
+        return Extracted(blocks=markup.rst_blocks(text))
+    return Extracted(blocks=[Block(p) for p in paragraphs(text)])
 
 
 def render_pages(data: bytes, pages: list[int], scale: float = 2.0) -> list[str]:
@@ -150,187 +132,4 @@ def check_zip(data: bytes) -> None:
         )
 
 
-def clean(text: str) -> str:
-    """Collapse runs of spaces, drop control characters, keep line breaks."""
-    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r\n", "\n"))
-    text = text.replace("\r", "\n")
-    return "\n".join(" ".join(line.split()) for line in text.split("\n")).strip()
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [p for p in (clean(chunk) for chunk in re.split(r"\n\s*\n", text)) if p]
-
-
-def _pdf(data: bytes, max_pages: int) -> Extracted:
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise ExtractError("the PDF is encrypted (password protected)") from exc
-        raise ExtractError(f"the PDF is corrupt or unreadable ({exc})") from exc
-    count = len(pdf)
-    if count > max_pages:
-        raise ExtractError(f"the PDF has {count} pages; the limit is {max_pages}")
-    titles = _toc_titles(pdf)
-    result = Extracted(page_count=count)
-    heading = None
-    for index in range(count):
-        heading = titles.get(index, heading)
-        text = pdf[index].get_textpage().get_text_range()
-        paragraphs = _paragraphs(text)
-        if sum(len(p) for p in paragraphs) < MIN_PAGE_TEXT:
-            result.ocr_pages.append(index + 1)
-            continue
-        result.blocks.extend(Block(p, index + 1, heading) for p in paragraphs)
-    return result
-
-
-def _toc_titles(pdf: object) -> dict[int, str]:
-    titles: dict[int, str] = {}
-    try:
-        for item in pdf.get_toc(max_depth=3):  # type: ignore[attr-defined]
-            dest = item.get_dest()
-            index = dest.get_index() if dest is not None else None
-            if index is not None and item.level == 0:
-                titles.setdefault(index, clean(item.get_title())[:200])
-    except Exception:  # a broken outline is no reason to refuse the text
-        return {}
-    return titles
-
-
-def _docx(data: bytes) -> Extracted:
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:
-        raise ExtractError(f"the DOCX file is corrupt ({type(exc).__name__})") from exc
-    headings = _HeadingPath()
-    blocks: list[Block] = []
-    for para in document.paragraphs:
-        text = clean(para.text)
-        if not text:
-            continue
-        style = (para.style.name if para.style is not None else "") or ""
-        level = _heading_level(style)
-        if level:
-            headings.push(level, text)
-        blocks.append(Block(text, None, headings.path()))
-    for table in document.tables:
-        for row in table.rows:
-            cells = [clean(c.text) for c in row.cells]
-            line = " | ".join(c for c in dict.fromkeys(cells) if c)
-            if line:
-                blocks.append(Block(line, None, headings.path()))
-    return Extracted(blocks=blocks)
-
-
-def _heading_level(style: str) -> int:
-    if style == "Title":
-        return 1
-    match = re.fullmatch(r"Heading (\d)", style)
-    return int(match.group(1)) if match else 0
-
-
-def _pptx(data: bytes, max_pages: int) -> Extracted:
-    import pptx
-
-    try:
-        deck = pptx.Presentation(io.BytesIO(data))
-    except Exception as exc:
-        raise ExtractError(f"the PPTX file is corrupt ({type(exc).__name__})") from exc
-    slides = list(deck.slides)
-    if len(slides) > max_pages:
-        raise ExtractError(f"the presentation has {len(slides)} slides; the limit is {max_pages}")
-    blocks: list[Block] = []
-    for number, slide in enumerate(slides, start=1):
-        title_shape = slide.shapes.title
-        title = clean(title_shape.text_frame.text) if title_shape is not None else ""
-        for shape in slide.shapes:
-            texts: list[str] = []
-            if shape.has_text_frame:
-                texts = [clean(p.text) for p in shape.text_frame.paragraphs]
-            elif getattr(shape, "has_table", False):
-                texts = [" | ".join(clean(c.text) for c in row.cells) for row in shape.table.rows]
-            blocks.extend(Block(t, number, title or None) for t in texts if t)
-    return Extracted(blocks=blocks, page_count=len(slides))
-
-
-class _HeadingPath:
-    """The current heading path ("Chapter > Section") as headings are met in order."""
-
-    def __init__(self) -> None:
-        self.stack: list[tuple[int, str]] = []
-
-    def push(self, level: int, text: str) -> None:
-        while self.stack and self.stack[-1][0] >= level:
-            self.stack.pop()
-        self.stack.append((level, text[:120]))
-
-    def path(self) -> str | None:
-        return " > ".join(t for _, t in self.stack)[:500] or None
-
-
-def _markdown(text: str) -> list[Block]:
-    headings = _HeadingPath()
-    blocks: list[Block] = []
-    for para in re.split(r"\n\s*\n|\n(?=#{1,6}\s)", text):
-        for i, line in enumerate(para.split("\n")):
-            match = re.match(r"^(#{1,6})\s+(.*)$", line)
-            if match and i == 0:
-                headings.push(len(match.group(1)), clean(match.group(2)).strip("# "))
-        body = clean(para)
-        if body:
-            blocks.append(Block(body, None, headings.path()))
-    return blocks
-
-
-class _HTMLText(HTMLParser):
-    SKIP = {"script", "style", "noscript", "template", "head", "svg"}
-    BREAKS = {"p", "div", "li", "br", "tr", "section", "article", "table", "ul", "ol", "pre",
-              "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt"}  # fmt: skip
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[Block] = []
-        self.headings = _HeadingPath()
-        self.buffer: list[str] = []
-        self.skipping = 0
-        self.level = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BREAKS:
-            self._flush()
-            if re.fullmatch(r"h[1-6]", tag):
-                self.level = int(tag[1])
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BREAKS:
-            self._flush()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.buffer.append(data)
-
-    def _flush(self) -> None:
-        text = clean(" ".join("".join(self.buffer).split()))
-        self.buffer = []
-        if text and self.level:
-            self.headings.push(self.level, text)
-        if text:
-            self.blocks.append(Block(text, None, self.headings.path()))
-        self.level = 0
-
-
-def _html(text: str) -> list[Block]:
-    parser = _HTMLText()
-    parser.feed(text)
-    parser.close()
-    parser._flush()
-    return parser.blocks
+__all__ = ["Block", "ExtractError", "Extracted", "clean"]
