@@ -36,16 +36,18 @@ class Outline(BaseModel):
 
 
 class Paragraph(BaseModel):
-    """A paragraph and the sources it rests on."""
+    """A paragraph (or a code example, shown as a fenced block) and the sources it rests on."""
 
     text: str = Field(min_length=1)
     citations: list[int] = Field(default_factory=list)
+    kind: Literal["prose", "code"] = "prose"
+    lang: str | None = Field(None, max_length=40, description="code only: its language")
 
 
 class Section(BaseModel):
-    """A titled part of a lesson."""
+    """A part of a lesson; an empty heading means the lesson's own title covers it."""
 
-    heading: str
+    heading: str = Field("", max_length=300)
     paragraphs: list[Paragraph] = Field(min_length=1)
 
 
