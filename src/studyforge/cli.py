@@ -1,4 +1,4 @@
-"""`studyforge serve | worker | migrate | users | jobs` (Typer)."""
+"""`studyforge serve | worker | migrate | users | jobs | courses | documents` (Typer)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import typer
 
 from studyforge.config import Settings, get_settings
 from studyforge.courses.cli import app as courses_app
+from studyforge.documents.cli import app as documents_app
 from studyforge.kit.redact import configure_logging
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(consume_app, name="consume")
 app.add_typer(courses_app, name="courses")
+app.add_typer(documents_app, name="documents")
 
 FIRST_USER = "admin"
 

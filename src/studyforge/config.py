@@ -146,7 +146,7 @@ class Settings(BaseSettings):
     course_lesson_concurrency: int = Field(
         8, ge=1, le=32, validation_alias=_env("COURSE_LESSON_CONCURRENCY")
     )
-    course_sources: int = Field(40, ge=1, le=500, validation_alias=_env("COURSE_SOURCES"))
+    course_sources: int = Field(160, ge=1, le=2000, validation_alias=_env("COURSE_SOURCES"))
     course_files: bool = Field(True, validation_alias=_env("COURSE_FILES"))
 
     # --- documents --------------------------------------------------------------------------

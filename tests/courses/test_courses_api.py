@@ -21,7 +21,7 @@ async def test_course_from_documents_is_grounded_and_stored(client, make_user, p
         "/api/courses",
         headers=headers,
         json={
-            "topic": "Life science and history",
+            "topic": "Photosynthesis, volcanoes and the immune system",
             "num_lessons": 3,
             "grade_level": "Grade 9",
             "source_filter": "science/",
@@ -76,7 +76,9 @@ async def test_exports_and_ownership(client, make_user):
     await with_sources(client, alice)
     queued = (
         await client.post(
-            "/api/courses", headers=alice, json={"topic": "Volcanoes", "num_lessons": 2}
+            "/api/courses",
+            headers=alice,
+            json={"topic": "Volcanoes and the immune system", "num_lessons": 2},
         )
     ).json()
     course = await wait_course(client, alice, queued["course_id"])
@@ -119,7 +121,8 @@ async def test_no_sources_fails_clearly_and_retry_works(client, make_user):
     ).json()
     course = await wait_course(client, headers, queued["course_id"])
     assert course["status"] == "FAILED" and course["lessons"] == []
-    assert "No passages in your documents under 'physics/'" in course["error_message"]
+    message = course["error_message"]
+    assert "Your documents under 'physics/' don't cover 'Quantum chromodynamics'" in message
     await with_sources(client, headers)
     retried = await client.post(f"/api/courses/{course['id']}/retry", headers=headers)
     assert retried.status_code == 202
@@ -154,7 +157,9 @@ async def test_events_stream_ends_with_success(client, make_user):
     await with_sources(client, headers)
     queued = (
         await client.post(
-            "/api/courses", headers=headers, json={"topic": "Aqueducts", "num_lessons": 2}
+            "/api/courses",
+            headers=headers,
+            json={"topic": "Roman aqueducts and the French Revolution", "num_lessons": 2},
         )
     ).json()
     await wait_course(client, headers, queued["course_id"])

@@ -1,75 +1,178 @@
-"""The offline course strategies: lessons follow the sources' sections and quote them."""
+"""The offline course engine: lessons follow the sources' sections, keep code, and teach terms."""
 
 from __future__ import annotations
 
 import pytest
 
-from studyforge.ai.offline.text import split_sentences
-from studyforge.courses import offline
-from studyforge.documents.chunking import assemble
-from studyforge.documents.extract import PDF, extract
-from tests.documents import samples
+from studyforge.ai.offline.terms import code_like, defined_terms, key_terms, strip_numbering
+from studyforge.ai.offline.text import STOPWORDS, split_sentences
+from studyforge.courses import offline, offline_lesson
+
+CHAPTER = "8. Errors and Exceptions"
+SECTIONS = {
+    "8.1. Syntax Errors": [
+        ("prose", "Syntax errors, also known as parsing errors, are perhaps the most common "
+                  "kind of complaint you get while you are still learning Python. The parser "
+                  "repeats the offending line and displays little arrows pointing at the place "
+                  "where the error was detected:"),
+        ("code", ">>> while True print('Hello world')\n  File \"<stdin>\", line 1\n"
+                 "    while True print('Hello world')\n               ^^^^^\n"
+                 "SyntaxError: invalid syntax"),
+        ("prose", "The error is caused by the token preceding the arrow. File name and line "
+                  "number are printed so you know where to look in case the input came from a "
+                  "script."),
+    ],
+    "8.2. Exceptions": [
+        ("prose", "Even if a statement or expression is syntactically correct, it may cause an "
+                  "error when an attempt is made to execute it. Errors detected during "
+                  "execution are called exceptions and are not unconditionally fatal. Most "
+                  "exceptions are not handled by programs, however, and result in error "
+                  "messages as shown here:"),
+        ("code", ">>> 10 * (1/0)\nTraceback (most recent call last):\n  File \"<stdin>\", "
+                 "line 1, in <module>\nZeroDivisionError: division by zero"),
+        ("prose", "The last line of the error message indicates what happened. Exceptions come "
+                  "in different types, and the type is printed as part of the message. The "
+                  "string printed as the exception type is the name of the built-in exception "
+                  "that occurred. Standard exception names are built-in identifiers, not "
+                  "reserved keywords."),
+    ],
+    "8.3. Handling Exceptions": [
+        ("prose", "It is possible to write programs that handle selected exceptions. Look at "
+                  "the following example, which asks the user for input until a valid integer "
+                  "has been entered:"),
+        ("code", "while True:\n    try:\n        x = int(input(\"Please enter a number: \"))\n"
+                 "        break\n    except ValueError:\n        print(\"Oops! Try again...\")"),
+        ("prose", "The try statement works as follows. First, the try clause is executed. If "
+                  "no exception occurs, the except clause is skipped and execution of the try "
+                  "statement is finished. If an exception occurs during execution of the try "
+                  "clause, the rest of the clause is skipped. A try statement may have more "
+                  "than one except clause, to specify handlers for different exceptions."),
+    ],
+    "8.4. Raising Exceptions": [
+        ("prose", "The raise statement allows the programmer to force a specified exception to "
+                  "occur. The sole argument to raise indicates the exception to be raised. It "
+                  "must be either an exception instance or an exception class. An exception "
+                  "class is a class that derives from BaseException."),
+        ("code", ">>> raise NameError('HiThere')\nTraceback (most recent call last):\n"
+                 "NameError: HiThere"),
+    ],
+}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def sources() -> list[dict]:
-    _, chunks = assemble(extract(samples.text_pdf(), PDF, 100).blocks)
-    return [
-        {
-            "index": i,
-            "text": c.text,
-            "path": "s/a.pdf",
-            "page": c.page,
-            "heading": c.heading,
-            "start": c.start,
-        }
-        for i, c in enumerate(chunks)
-    ]
+def chapter_sources() -> list[dict]:
+    """Sources as `courses.sources` gives them: whole sections, in order, with kinds."""
+    out: list[dict] = []
+    for heading, parts in SECTIONS.items():
+        for kind, text in parts:
+            out.append({
+                "index": len(out), "document_id": "d1", "path": "python/errors.pdf",
+                "page": 1 + len(out) // 4, "heading": f"{CHAPTER} > {heading}", "kind": kind,
+                "lang": "pycon" if text.startswith(">>>") else None, "text": text,
+            })  # fmt: skip
+    return out
 
 
-def test_one_lesson_per_section_with_matching_descriptions(sources):
-    plan = offline.outline({"topic": "Science", "num_lessons": 6, "sources": sources})
-    titles = [lesson["title"] for lesson in plan["lessons"]]
-    assert titles == list(samples.TOPICS)
-    for lesson in plan["lessons"]:
-        body = samples.TOPICS[lesson["title"]]
-        assert lesson["description"] in " ".join(body.split())  # quoted from its own section
-        assert all(sources[i]["heading"] == lesson["title"] for i in lesson["sources"])
-    assert "learning_objectives" in plan["templated"]
+def plan(num_lessons: int) -> dict:
+    return offline.outline(
+        {"topic": "Errors", "num_lessons": num_lessons, "sources": chapter_sources()}
+    )
 
 
-def test_fewer_or_more_lessons_than_sections(sources):
-    two = offline.outline({"topic": "Science", "num_lessons": 2, "sources": sources})
-    assert [lesson["title"] for lesson in two["lessons"]] == [
-        "Photosynthesis, Volcanoes and The immune system",
-        "Roman aqueducts, The French Revolution and TCP",
-    ]
-    eight = offline.outline({"topic": "Science", "num_lessons": 8, "sources": sources})
-    assert len(eight["lessons"]) == 8 and len({x["title"] for x in eight["lessons"]}) == 8
-    one_sentence = [{**sources[0], "text": "One sentence only."}]
-    with pytest.raises(offline.NotEnoughSources):
-        offline.outline({"topic": "Science", "num_lessons": 3, "sources": one_sentence})
+def test_lesson_titles_are_the_section_headings_in_order():
+    lessons = plan(4)["lessons"]
+    assert [x["title"] for x in lessons] == [strip_numbering(h) for h in SECTIONS]
+    for lesson, heading in zip(lessons, SECTIONS, strict=True):
+        sources = chapter_sources()
+        assert all(sources[i]["heading"].endswith(heading) for i in lesson["sources"])
 
 
-def test_lessons_and_checks_quote_their_sources(sources):
-    plan = offline.outline({"topic": "Science", "num_lessons": 6, "sources": sources})["lessons"][1]
-    own = [s for s in sources if s["index"] in plan["sources"]]
-    content = offline.lesson({"lesson": plan, "sources": own})
-    source_text = " ".join(" ".join(s["text"].split()) for s in own)
-    for section in content["sections"]:
-        for paragraph in section["paragraphs"]:
-            assert paragraph["citations"] and set(paragraph["citations"]) <= set(plan["sources"])
-    for sentence in content["sections"][0]["paragraphs"][0]["text"].split(". "):
-        assert sentence.rstrip(".") in source_text
-    checks = offline.checks({"lesson": plan, "sources": own, "other_concepts": ["glucose", "SYN"]})
-    for check in checks["checks"]:
-        assert check["answer"] in check["options"] and check["explanation"] in source_text
+def test_fewer_lessons_merge_neighbours_and_more_split_in_parts():
+    two = [x["title"] for x in plan(2)["lessons"]]
+    assert len(two) == 2 and all(" and " in t or t in ("Exceptions",) or t for t in two)
+    assert all(t.split(" and ")[0] in [strip_numbering(h) for h in SECTIONS] for t in two)
+    five = [x["title"] for x in plan(5)["lessons"]]
+    assert len(five) == 5 and sum("(part " in t for t in five) == 2
+    with pytest.raises(offline.NotEnoughSources, match="ask for fewer lessons"):
+        plan(30)
 
 
-def test_heading_lines_are_their_own_sentences():
-    text = "Volcanoes\nA volcano is an opening in the crust. White blood\ncells fight."
-    assert [s.text for s in split_sentences(text)] == [
-        "Volcanoes",
-        "A volcano is an opening in the crust.",
-        "White blood cells fight.",
-    ]
+def test_no_code_in_titles_descriptions_concepts_or_objectives():
+    outline = plan(4)
+    assert not code_like(outline["description"])
+    for lesson in outline["lessons"]:
+        fields = [lesson["title"], lesson["description"], *lesson["key_concepts"],
+                  *lesson["learning_objectives"]]  # fmt: skip
+        for value in fields:
+            assert not code_like(value), value
+            assert "Traceback" not in value and ">>>" not in value
+        assert not lesson["description"].endswith(":")
+        for concept in lesson["key_concepts"]:
+            assert concept.lower() not in STOPWORDS and concept.lower() not in ("called", "large")
+    handling = outline["lessons"][2]
+    assert {"try statement", "except clause"} & {c.lower() for c in handling["key_concepts"]}
+    assert handling["learning_objectives"][0] == "Practise handling exceptions"
+
+
+def test_lessons_keep_order_and_put_code_under_its_introduction():
+    outline = plan(4)
+    sources = chapter_sources()
+    lesson = outline["lessons"][2]
+    own = [s for s in sources if s["index"] in lesson["sources"]]
+    content = offline_lesson.lesson({"lesson": lesson, "sources": own})
+    paragraphs = [p for section in content["sections"] for p in section["paragraphs"]]
+    kinds = [p.get("kind", "prose") for p in paragraphs]
+    code = paragraphs[kinds.index("code")]
+    assert code["text"].count("\n") >= 5 and "    try:" in code["text"]  # indentation kept
+    before = paragraphs[kinds.index("code") - 1]
+    assert before["text"].endswith("has been entered:")  # the sentence that introduces it
+    cited = [p["citations"][0] for p in paragraphs if p.get("kind", "prose") == "code" or
+             p["citations"][0] in lesson["sources"]]  # fmt: skip
+    assert cited[: kinds.index("code") + 1] == sorted(cited[: kinds.index("code") + 1])
+    body = " ".join(s["text"] for s in own)
+    for p in paragraphs:
+        if p.get("kind", "prose") == "prose" and not p["text"].startswith(tuple(
+                lesson["key_concepts"])):  # fmt: skip
+            for sentence in split_sentences(p["text"]):
+                assert sentence.text in body
+    headings = [section["heading"] for section in content["sections"]]
+    assert len(headings) == len(set(headings)) and lesson["title"] not in headings
+    assert content["summary"] and content["summary"] != lesson["description"]
+
+
+def test_checks_ask_about_terms_never_stopwords():
+    outline = plan(4)
+    sources = chapter_sources()
+    concepts = [c for x in outline["lessons"] for c in x["key_concepts"]]
+    kinds = set()
+    for lesson in outline["lessons"]:
+        own = [s for s in sources if s["index"] in lesson["sources"]]
+        checks = offline_lesson.checks(
+            {"lesson": lesson, "sources": own, "other_concepts": concepts}
+        )["checks"]
+        assert checks
+        for check in checks:
+            kinds.add(check["kind"])
+            assert check["answer"] in check["options"]
+            assert ">>>" not in check["question"] and "Traceback" not in check["question"]
+            if check["kind"] == "multiple_choice":
+                assert check["answer"].lower() not in STOPWORDS
+                assert len(set(o.lower() for o in check["options"])) == len(check["options"])
+                assert check["explanation"].replace(check["answer"], "_____", 1) in (
+                    check["question"].removeprefix("Fill in the blank: ")
+                )
+    assert "multiple_choice" in kinds
+
+
+def test_key_terms_are_defined_or_stressed_phrases():
+    text = (
+        "Errors detected during execution are called exceptions. The try statement has a try "
+        "clause and an except clause. Large programs often use the try statement. An except "
+        "clause may name several exceptions. The value increases when called again."
+    )
+    assert defined_terms(split_sentences(text)[i].text for i in range(2)) == ["exceptions"]
+    terms = [t.lower() for t in key_terms(text, ["Handling Exceptions"], 6)]
+    assert "try statement" in terms and "except clause" in terms and "exceptions" in terms
+    for junk in ("large", "called", "increases", "value increases"):
+        assert junk not in terms
+    assert code_like("x = int(input())") and code_like(">>> 10 * (1/0)")
+    assert not code_like("The try statement works as follows.")

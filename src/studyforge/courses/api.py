@@ -16,7 +16,13 @@ from studyforge.courses import service
 from studyforge.courses.export import course_document
 from studyforge.courses.models import Course, CourseStatus
 from studyforge.courses.render import course_html, course_markdown
-from studyforge.courses.schemas import CourseOut, CourseQueued, CourseRequest, CourseSummary
+from studyforge.courses.schemas import (
+    REMOVED,
+    CourseOut,
+    CourseQueued,
+    CourseRequest,
+    CourseSummary,
+)
 from studyforge.db import SessionDep
 from studyforge.events.models import OutboxEvent
 from studyforge.events.service import stream_after
@@ -58,9 +64,10 @@ def list_courses(
 
 
 @router.get("/{course_id}", response_model=CourseOut)
-def read_course(course: CourseDep) -> Course:
-    """A course with its lessons (those finished so far while it is generating)."""
-    return course
+def read_course(course: CourseDep, session: SessionDep) -> CourseOut:
+    """A course with its lessons; sources whose document was deleted have `removed: true`."""
+    removed = service.removed_documents(session, course)
+    return CourseOut.model_validate(course, context={REMOVED: removed})
 
 
 @router.get("/{course_id}/events")
@@ -98,14 +105,18 @@ def delete(course: CourseDep, session: SessionDep) -> Response:
 
 
 @router.get("/{course_id}/export")
-def export(course: CourseDep, format: Literal["json", "md", "html"] = "json") -> Response:
+def export(
+    course: CourseDep, session: SessionDep, format: Literal["json", "md", "html"] = "json"
+) -> Response:
     """The course as the specification's course.json, as Markdown or as an HTML page."""
     name = quote(course.slug or str(course.id), safe="")
+    removed = service.removed_documents(session, course)
     if format == "json":
-        body, media = json.dumps(course_document(course), indent=2, default=str), "application/json"
+        document = course_document(course, removed)
+        body, media = json.dumps(document, indent=2, default=str), "application/json"
     elif format == "md":
-        body, media = course_markdown(course), "text/markdown; charset=utf-8"
+        body, media = course_markdown(course, removed), "text/markdown; charset=utf-8"
     else:
-        body, media = course_html(course), "text/html; charset=utf-8"
+        body, media = course_html(course, removed), "text/html; charset=utf-8"
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}.{format}"}
     return Response(body, media_type=media, headers=headers)

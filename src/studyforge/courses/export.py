@@ -5,15 +5,36 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from studyforge.courses.models import Course
-from studyforge.courses.render import course_markdown
+from studyforge.courses.models import Course, Lesson
+from studyforge.courses.render import (
+    Numbering,
+    course_markdown,
+    lesson_data,
+    lesson_lines,
+    with_removed,
+)
 
 
-def course_document(course: Course) -> dict[str, Any]:
-    """The course in the specification's `course.json` structure."""
+def lesson_md(lesson: Lesson, removed: Collection[str] = ()) -> str:
+    """The lesson's Markdown rendered now (numbering and removed sources as of this read)."""
+    if lesson.content_json is None:
+        return lesson.content_md or ""
+    lines = lesson_lines(lesson_data(lesson), Numbering(lesson.sources, removed))
+    return "\n".join(lines).strip() + "\n"
+
+
+def lesson_sources(lesson: Lesson, removed: Collection[str] = ()) -> list[dict[str, Any]]:
+    """The lesson's sources with their number (1..n, as in the text marks) and `removed` flag."""
+    numbering = Numbering(lesson.sources, removed)
+    return [{**with_removed(e.source, removed), "number": e.number} for e in numbering.entries]
+
+
+def course_document(course: Course, removed: Collection[str] = ()) -> dict[str, Any]:
+    """The course in the specification's `course.json` structure (`removed`: deleted documents)."""
     stamp = course.generated_at.isoformat() if course.generated_at else None
     return {
         "metadata": {
@@ -40,7 +61,7 @@ def course_document(course: Course) -> dict[str, Any]:
                     "key_concepts": lesson.key_concepts,
                     "learning_objectives": lesson.learning_objectives,
                 },
-                "content": lesson.content_md,
+                "content": lesson_md(lesson, removed),
                 "content_json": lesson.content_json,
                 "checks": [
                     {
@@ -52,12 +73,12 @@ def course_document(course: Course) -> dict[str, Any]:
                     }
                     for c in lesson.checks
                 ],
-                "sources": lesson.sources,
+                "sources": lesson_sources(lesson, removed),
                 "generated_at": lesson.generated_at.isoformat() if lesson.generated_at else None,
             }
             for lesson in course.lessons
         ],
-        "all_sources": course.sources or [],
+        "all_sources": [with_removed(s, removed) for s in course.sources or []],
     }
 
 
@@ -66,12 +87,13 @@ def course_dir(root: Path, course: Course) -> Path:
     return root / str(course.user_id) / (course.slug or str(course.id))
 
 
-def write_files(root: Path, course: Course) -> Path:
+def write_files(root: Path, course: Course, removed: Collection[str] = ()) -> Path:
     """Write `course.json` and `course.md` atomically; returns the folder."""
     folder = course_dir(root, course)
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic(folder / "course.json", json.dumps(course_document(course), indent=2, default=str))
-    _atomic(folder / "course.md", course_markdown(course))
+    document = course_document(course, removed)
+    _atomic(folder / "course.json", json.dumps(document, indent=2, default=str))
+    _atomic(folder / "course.md", course_markdown(course, removed))
     return folder
 
 

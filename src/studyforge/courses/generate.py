@@ -27,9 +27,9 @@ from studyforge.courses.offline import NotEnoughSources
 from studyforge.courses.prompts import CHECKS, LESSON, OUTLINE, LessonPlan, Outline
 from studyforge.courses.render import lesson_markdown
 from studyforge.courses.service import emit_status, unique_slug
+from studyforge.courses.sources import TopicNotCovered, course_sources
 from studyforge.db import after_commit, utcnow
 from studyforge.documents.index import Scope
-from studyforge.documents.service import retrieve
 from studyforge.errors import AppError
 from studyforge.jobs import JobContext, job
 from studyforge.jobs.models import Job
@@ -70,10 +70,12 @@ def generate(ctx: JobContext, course_id: str) -> dict[str, Any]:
             "num_lessons": course.num_lessons,
             "user_id": course.user_id,
             "source_filter": course.source_filter,
+            "allow_ungrounded": course.allow_ungrounded,
         }
 
     ctx.progress(5, "Finding sources", stage="retrieving")
-    sources = _sources(ctx, settings, ai, request)
+    found = _sources(ctx, settings, ai, request)
+    sources = found or []
     ctx.progress(10, "Writing the outline", stage="outline")
     usage = Usage()
     outline = _outline(ctx, ai, request, sources, usage)
@@ -82,6 +84,7 @@ def generate(ctx: JobContext, course_id: str) -> dict[str, Any]:
 
     course = ctx.session.get_one(Course, uuid.UUID(course_id))
     course.status = CourseStatus.READY
+    course.grounded = found is not None
     course.generated_at = utcnow()
     course.provider, course.model = ai.llm.name, ai.llm.model
     course.prompt_tokens, course.completion_tokens = usage.prompt_tokens, usage.completion_tokens
@@ -121,19 +124,25 @@ def _save_outline(
 
 def _sources(
     ctx: JobContext, settings: Settings, ai: AIProviders, request: dict[str, Any]
-) -> list[dict[str, Any]]:
+) -> list[dict[str, Any]] | None:
+    """The passages that cover the topic; None for an allowed ungrounded (LLM-only) course."""
     scope = Scope(user_id=request["user_id"], source_filter=request["source_filter"])
-    with ctx.sessions() as session:
-        hits = retrieve(session, ai.embedder, scope, request["topic"], settings.course_sources)
-    if not hits and ai.llm.name == "offline":
+    try:
+        with ctx.sessions() as session:
+            return course_sources(session, ai.embedder, scope, request["topic"],
+                                  settings.course_sources, request["num_lessons"])  # fmt: skip
+    except TopicNotCovered:
+        if ai.llm.name != "offline" and request["allow_ungrounded"]:
+            return None
         where = f" under '{request['source_filter']}'" if request["source_filter"] else ""
-        raise CourseGenerationFailed(
-            f"No passages in your documents{where} match '{request['topic']}'. Upload source "
-            "documents (or widen source_filter), or configure an LLM provider."
+        hint = (
+            "Upload documents about it (or widen the source folder)"
+            if ai.llm.name == "offline"
+            else "Upload documents about it, or allow a course that is not grounded in them"
         )
-    return [
-        {"index": i, **h.model_dump(mode="json", exclude={"score"})} for i, h in enumerate(hits)
-    ]
+        raise CourseGenerationFailed(
+            f"Your documents{where} don't cover '{request['topic']}'. {hint}."
+        ) from None
 
 
 def _outline(

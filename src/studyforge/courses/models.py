@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,6 +40,10 @@ class Course(IdMixin, TimestampMixin, Base):
     grade_level: Mapped[str] = mapped_column(String(50), default="Grade 8")
     num_lessons: Mapped[int] = mapped_column(default=4)
     source_filter: Mapped[str | None] = mapped_column(String(500), default=None)
+    # With an LLM, a course on a topic the documents do not cover is written only when asked
+    # for (`allow_ungrounded`); such a course is stored with `grounded` false.
+    allow_ungrounded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    grounded: Mapped[bool | None] = mapped_column(default=None)
     title: Mapped[str | None] = mapped_column(String(300), default=None)
     slug: Mapped[str | None] = mapped_column(String(120), default=None)
     description: Mapped[str | None] = mapped_column(Text, default=None)

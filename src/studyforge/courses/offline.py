@@ -1,209 +1,215 @@
-"""The offline engine's course strategies: outline, lessons and checks from source sentences.
+"""The offline engine's course outline: one lesson per section of the sources, in their order.
 
-Every sentence of a lesson is copied from a source and cited; key concepts are key phrases of
-the sources; the only fixed wording (learning objectives, question stems) is listed in the
-outline's `templated` field so readers know it is not from the sources.
+Sources arrive as whole sections in document order (`courses.sources`). Each section (a run of
+passages under one heading) becomes a lesson titled by its heading; sections are merged with a
+neighbour or split in parts to reach the number of lessons asked for. Sources without headings
+are cut where neighbouring passages share the fewest words and named by a key term found in
+them. Descriptions and summaries are source sentences; key concepts are terms of the text
+(`ai.offline.terms`); only the learning objectives are fixed wording, listed in `templated`.
 """
 
 from __future__ import annotations
 
-import hashlib
+import re
 from typing import Any
 
-from studyforge.ai.offline.text import central_sentences, keyphrases, split_sentences
+from studyforge.ai.offline.terms import code_like, defined_terms, key_terms, strip_numbering
+from studyforge.ai.offline.text import content_words, split_sentences
 
 Source = dict[str, Any]
-MAX_LESSON_SENTENCES = 9
-PARAGRAPH_SENTENCES = 3
+Segment = list[Source]
 
 
 class NotEnoughSources(ValueError):
-    """The sources hold fewer sentences than the course has lessons."""
-
-
-def _sentences(sources: list[Source]) -> list[tuple[int, str]]:
-    """(source index, sentence) in document order."""
-    ordered = sorted(sources, key=lambda s: (s["path"], s.get("page") or 0, s.get("start", 0)))
-    return [(s["index"], sent.text) for s in ordered for sent in split_sentences(s["text"])]
+    """The sources cannot be divided into as many lessons as asked."""
 
 
 def outline(inputs: dict[str, Any]) -> dict[str, Any]:
-    """One lesson per section of the sources (merged or split to `num_lessons`), in order."""
+    """The course outline built from the sources' own sections (see the module docstring)."""
     n = int(inputs["num_lessons"])
-    sentences = _sentences(inputs["sources"])
-    if len(sentences) < n:
-        raise NotEnoughSources(
-            f"the matching sources hold {len(sentences)} sentences, too few for {n} lessons"
-        )
-    by_index = {s["index"]: s for s in inputs["sources"]}
-    titles: set[str] = set()
-    lessons = []
-    for group in _partition(_segments(sentences, by_index), n):
-        text = " ".join(t for segment in group for _, t in segment)
-        main = max(group, key=len)
-        concepts = keyphrases(text, 5) or [inputs["topic"]]
-        headings = list(
-            dict.fromkeys(h for seg in group if (h := by_index[seg[0][0]].get("heading")))
-        )
-        title = _unique(_join_titles(headings) or concepts[0].capitalize(), titles)
-        central = _central(main)
-        used = list(dict.fromkeys(i for segment in group for i, _ in segment))
-        lessons.append(
-            {
-                "title": title,
-                "description": central,
-                "key_concepts": concepts,
-                "learning_objectives": [f"Explain {c}" for c in concepts[:3]],
-                "sources": used,
-            }
-        )
-    everything = [t for _, t in sentences]
-    lead = central_sentences(everything, 1)
+    sources: list[Source] = inputs["sources"]
+    groups = _partition(_segments(sources), n)
+    lessons = [_plan(group) for group in groups]
+    _number_parts(lessons)
+    statements = [s for s in prose_sentences(sources) if len(s[1].split()) >= 6]
     return {
         "course_title": inputs["topic"].strip()[:300],
-        "description": everything[lead[0]] if lead else everything[0],
+        "description": statements[0][1] if statements else lessons[0]["description"],
         "lessons": lessons,
         "templated": ["course_title", "learning_objectives"],
     }
 
 
-Segment = list[tuple[int, str]]
+def prose_sentences(sources: list[Source]) -> list[tuple[int, str]]:
+    """(source index, sentence) of the prose sources, in order; code is never a sentence."""
+    return [
+        (s["index"], sent.text)
+        for s in sources
+        if s.get("kind", "prose") == "prose"
+        for sent in split_sentences(s["text"])
+        if not code_like(sent.text)
+    ]
 
 
-def _join_titles(headings: list[str]) -> str:
-    """ "A", "A and B", "A, B and C", or "A, B and more"."""
-    if len(headings) <= 1:
-        return headings[0] if headings else ""
-    if len(headings) > 3:
-        return f"{headings[0]}, {headings[1]} and more"
-    return ", ".join(headings[:-1]) + " and " + headings[-1]
+def title_of(heading: str | None) -> str:
+    """A lesson title from a heading path: its last heading, without its number."""
+    return strip_numbering((heading or "").rsplit(" > ", 1)[-1])
 
 
-def _central(segment: Segment) -> str:
-    """The most central full sentence of a segment (headings are not descriptions)."""
-    full = [t for _, t in segment if len(t.split()) >= 6] or [t for _, t in segment]
-    picked = central_sentences(full, 1)
-    return full[picked[0]] if picked else full[0]
-
-
-def _segments(sentences: list[tuple[int, str]], by_index: dict[int, Source]) -> list[Segment]:
-    """Runs of sentences from one section (same document and heading, else same page)."""
+def _segments(sources: list[Source]) -> list[Segment]:
+    """Runs of sources under one heading of one document; heading-less documents are cut
+    into topical runs later, by `_split`."""
     segments: list[Segment] = []
-    last = None
-    for index, text in sentences:
-        source = by_index[index]
-        key = (source["path"], source.get("heading") or source.get("page"))
-        if segments and key == last:
-            segments[-1].append((index, text))
+    for source in sources:
+        key = (source.get("document_id"), source.get("heading"))
+        last = segments[-1][-1] if segments else None
+        if last is not None and (last.get("document_id"), last.get("heading")) == key:
+            segments[-1].append(source)
         else:
-            segments.append([(index, text)])
-        last = key
+            segments.append([source])
     return segments
 
 
 def _partition(segments: list[Segment], n: int) -> list[list[Segment]]:
-    """Exactly `n` groups of consecutive segments of similar size (splitting if too few)."""
-    segments = list(segments)
-    while len(segments) < n:  # split the largest segment in two
-        k = max(range(len(segments)), key=lambda i: len(segments[i]))
-        half = len(segments[k]) // 2
-        segments[k : k + 1] = [segments[k][:half], segments[k][half:]]
-    target = sum(len(s) for s in segments) / n
-    groups: list[list[Segment]] = []
-    current: list[Segment] = []
-    for k, segment in enumerate(segments):
-        current.append(segment)
-        left, to_make = len(segments) - k - 1, n - len(groups) - 1
-        size = sum(len(s) for s in current)
-        if to_make > 0 and (left == to_make or (size >= target and left >= to_make)):
-            groups.append(current)
-            current = []
-    groups.append(current)
+    """Exactly `n` groups of consecutive segments: the smallest neighbours merged, the
+    largest split, until the count is right."""
+    groups = [[segment] for segment in segments]
+    while len(groups) > n:
+        sizes = [_size(g) for g in groups]
+        k = min(range(len(groups) - 1), key=lambda i: (sizes[i] + sizes[i + 1], i))
+        groups[k : k + 2] = [groups[k] + groups[k + 1]]
+    while len(groups) < n:
+        k = max(range(len(groups)), key=lambda i: _size(groups[i]))
+        parts = _split(groups[k])
+        if parts is None:
+            raise NotEnoughSources(
+                f"the documents that cover this topic hold {len(groups)} sections, "
+                f"too few for {n} lessons; ask for fewer lessons"
+            )
+        groups[k : k + 1] = parts
     return groups
 
 
-def _unique(title: str, seen: set[str]) -> str:
-    base, number = title[:280], 2
-    while title in seen:
-        title, number = f"{base} (part {number})", number + 1
-    seen.add(title)
-    return title
+def _size(group: list[Segment]) -> int:
+    return sum(len(s["text"]) for segment in group for s in segment)
 
 
-def lesson(inputs: dict[str, Any]) -> dict[str, Any]:
-    """The lesson's most central, non-redundant source sentences as cited paragraphs."""
-    everything = _sentences(inputs["sources"])
-    # Headings and captions are not statements: they make poor lesson text.
-    sentences = [(i, t) for i, t in everything if t.endswith((".", "!", "?"))] or everything
-    picked = [
-        sentences[i] for i in central_sentences([t for _, t in sentences], MAX_LESSON_SENTENCES)
-    ]
-    paragraphs = [
-        {"text": " ".join(t for _, t in chunk), "citations": sorted({i for i, _ in chunk})}
-        for chunk in (
-            picked[k : k + PARAGRAPH_SENTENCES] for k in range(0, len(picked), PARAGRAPH_SENTENCES)
-        )
-    ]
-    plan = inputs["lesson"]
-    concept_lines = []
-    for concept in plan.get("key_concepts", []):
-        for index, text in sentences:
-            if concept.lower() in text.lower():
-                concept_lines.append({"text": f"{concept}: {text}", "citations": [index]})
-                break
-    sections = [{"heading": "Key ideas", "paragraphs": paragraphs}]
-    if concept_lines:
-        sections.append({"heading": "Key concepts", "paragraphs": concept_lines})
-    return {"sections": sections, "summary": plan.get("description", "")}
+def _split(group: list[Segment]) -> list[list[Segment]] | None:
+    """Two halves of a group: between its segments, or inside its one segment where
+    neighbouring passages share the fewest words (parts keep their heading)."""
+    if len(group) > 1:
+        return [group[: len(group) // 2], group[len(group) // 2 :]]
+    segment = group[0]
+    if len(segment) < 2:
+        return None
+    cut = _weakest_link(segment)
+    return [[segment[:cut]], [segment[cut:]]]
 
 
-def checks(inputs: dict[str, Any]) -> dict[str, Any]:
-    """Multiple choice (cloze on a key concept) and true/false questions from key sentences."""
-    concepts = [c for c in inputs["lesson"].get("key_concepts", []) if c]
-    pool = list(dict.fromkeys(concepts + list(inputs.get("other_concepts", []))))
-    found: list[dict[str, Any]] = []
-    for index, text in _sentences(inputs["sources"]):
-        concept = next((c for c in concepts if c.lower() in text.lower()), None)
-        if concept is None or len(text.split()) < 6:
-            continue
-        start = text.lower().index(concept.lower())
-        stem = text[:start] + "_____" + text[start + len(concept) :]
-        distractors = [c for c in pool if c.lower() not in text.lower()][:3]
-        if len(distractors) >= 2:
-            options = _shuffle([concept, *distractors], text)
-            found.append(
-                {
-                    "kind": "multiple_choice",
-                    "question": f"Fill in the blank: {stem}",
-                    "options": options,
-                    "answer": concept,
-                    "explanation": text,
-                    "source": index,
-                }
-            )
-        else:
-            found.append(_true_false(index, text))
-        concepts.remove(concept)
-        if len(found) >= 3 or not concepts:
-            break
-    if not found:
-        index, text = _sentences(inputs["sources"])[0]
-        found.append(_true_false(index, text))
-    return {"checks": found}
+def _weakest_link(segment: Segment) -> int:
+    """Where to cut a run of passages: near its middle, between the least similar pair."""
+    bags = [set(content_words(s["text"])) for s in segment]
+    middle = len(segment) / 2
+
+    def cost(i: int) -> float:
+        overlap = len(bags[i - 1] & bags[i]) / (len(bags[i - 1] | bags[i]) or 1)
+        return overlap + abs(i - middle) / len(segment)
+
+    return min(range(1, len(segment)), key=cost)
 
 
-def _true_false(index: int, text: str) -> dict[str, Any]:
-    """A true statement copied from the source (the offline engine never invents a false one)."""
+def _number_parts(lessons: list[dict[str, Any]]) -> None:
+    """A section split over several lessons: "Title (part 1)", "Title (part 2)"...; any
+    other repeated title gets a number."""
+    counts: dict[str, int] = {}
+    for plan in lessons:
+        counts[plan["title"]] = counts.get(plan["title"], 0) + 1
+    numbers: dict[str, int] = {}
+    for plan in lessons:
+        title = plan["title"]
+        if counts[title] > 1:
+            numbers[title] = numbers.get(title, 0) + 1
+            plan["title"] = f"{title} (part {numbers[title]})"
+
+
+def _plan(group: list[Segment]) -> dict[str, Any]:
+    """One lesson of the outline from consecutive segments."""
+    sources = [s for segment in group for s in segment]
+    sentences = prose_sentences(sources)
+    prose = " ".join(t for _, t in sentences)
+    headings = [title_of(h) for seg in group if (h := seg[0].get("heading"))]
+    concepts = key_terms(prose, headings, 5)
+    title = _title(group, concepts)
+    description = _description(sentences)
+    has_code = any(s.get("kind") == "code" for s in sources)
     return {
-        "kind": "true_false",
-        "question": f"True or false: {text}",
-        "options": ["True", "False"],
-        "answer": "True",
-        "explanation": text,
-        "source": index,
+        "title": title,
+        "description": description,
+        "key_concepts": concepts,
+        "learning_objectives": objectives(title, defined_terms(t for _, t in sentences), has_code),
+        "sources": [s["index"] for s in sources],
     }
 
 
-def _shuffle(options: list[str], seed: str) -> list[str]:
-    """A deterministic shuffle, so the answer is not always first."""
-    return sorted(options, key=lambda o: hashlib.sha256((seed + o).encode()).hexdigest())
+def _title(group: list[Segment], concepts: list[str]) -> str:
+    """The heading of the group's main section, or "A and B" for two equal ones, or the
+    common parent heading; a key term of the text where there are no headings."""
+    named = [(title_of(seg[0].get("heading")), _size([seg])) for seg in group]
+    named = [(t, size) for t, size in named if t]
+    if not named:
+        return concepts[0][:1].upper() + concepts[0][1:] if concepts else "Overview"
+    titles = list(dict.fromkeys(t for t, _ in named))
+    if len(titles) == 1:
+        return titles[0]
+    main, size = max(named, key=lambda x: x[1])
+    if size * 2 >= sum(s for _, s in named):
+        return main
+    if len(titles) == 2:
+        return f"{titles[0]} and {titles[1]}"
+    parent = _common_parent([seg[0].get("heading") or "" for seg in group])
+    return parent or f"{titles[0]}, {titles[1]} and {titles[2]}" + (
+        " and more" if len(titles) > 3 else ""
+    )
+
+
+def _common_parent(paths: list[str]) -> str:
+    parts = [p.split(" > ") for p in paths]
+    common = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return strip_numbering(common[-1]) if common else ""
+
+
+def _description(sentences: list[tuple[int, str]]) -> str:
+    """The section's opening statement (a full prose sentence that does not announce code)."""
+    full = [t for _, t in sentences if len(t.split()) >= 6 and not t.rstrip().endswith(":")]
+    if not full:
+        full = [t for _, t in sentences] or ["(This section has no prose: see its examples.)"]
+    return full[0]
+
+
+_GERUND = re.compile(r"^[A-Z][a-z]+ing\b")
+
+
+def objectives(title: str, defined: list[str], has_code: bool) -> list[str]:
+    """Templated objectives from the title, with a verb that fits the kind of heading."""
+    phrase = _lower(re.sub(r"\s*\(part \d+\)$", "", title))
+    if _GERUND.match(title):
+        goals = [f"Practise {phrase}"]
+    elif title.lower().startswith(("what ", "how ", "why ", "when ")):
+        goals = [f"Answer: {title.rstrip('?')}?"]
+    elif " and " in phrase or " vs" in phrase:
+        goals = [f"Compare {phrase}"]
+    else:
+        goals = [f"Explain {phrase}"]
+    goals += [f"Define {term}" for term in defined[:2] if term.lower() not in phrase.lower()]
+    if has_code:
+        goals.append(f"Read and run the code examples on {phrase}")
+    return goals[:4]
+
+
+def _lower(title: str) -> str:
+    """Title case to running text; acronyms and words with inner capitals keep their case."""
+    return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in title.split())

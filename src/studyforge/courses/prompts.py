@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from studyforge.ai.llm import Task
-from studyforge.courses import offline
+from studyforge.courses import offline, offline_lesson
 
 
 class LessonPlan(BaseModel):
@@ -75,8 +75,14 @@ class Checks(BaseModel):
     checks: list[Check] = Field(min_length=1, max_length=10)
 
 
-def _sources_block(sources: list[dict[str, Any]]) -> str:
-    return "\n\n".join(f"[{s['index']}] ({s['path']}, p. {s['page']}) {s['text']}" for s in sources)
+def _sources_block(sources: list[dict[str, Any]], chars: int = 4000) -> str:
+    if not sources:
+        return "(No documents cover this topic: the course is marked as not grounded.)"
+    return "\n\n".join(
+        f"[{s['index']}] ({s['path']}, {s.get('heading') or 'p. ' + str(s['page'])}) "
+        f"{s['text'][:chars]}"
+        for s in sources
+    )
 
 
 def _outline_prompt(inputs: dict[str, Any]) -> str:
@@ -84,7 +90,8 @@ def _outline_prompt(inputs: dict[str, Any]) -> str:
         f"Plan a course on {inputs['topic']!r} for {inputs['grade_level']} with exactly "
         f"{inputs['num_lessons']} lessons. For each lesson give a title, a one-sentence "
         "description, 3-6 key concepts, 2-4 learning objectives and the numbers of the sources "
-        "it should draw on. Use only the sources below.\n\n" + _sources_block(inputs["sources"])
+        "it should draw on. Use only the sources below.\n\n"
+        + _sources_block(inputs["sources"], 300)
     )
 
 
@@ -113,5 +120,5 @@ SYSTEM = (
     "never state facts that are not in the provided sources."
 )
 OUTLINE = Task("courses.outline", Outline, SYSTEM, _outline_prompt, offline.outline)
-LESSON = Task("courses.lesson", LessonContent, SYSTEM, _lesson_prompt, offline.lesson)
-CHECKS = Task("courses.checks", Checks, SYSTEM, _checks_prompt, offline.checks)
+LESSON = Task("courses.lesson", LessonContent, SYSTEM, _lesson_prompt, offline_lesson.lesson)
+CHECKS = Task("courses.checks", Checks, SYSTEM, _checks_prompt, offline_lesson.checks)

@@ -6,9 +6,24 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from studyforge.courses.models import CourseStatus
+from studyforge.courses.render import with_removed
+
+REMOVED = "removed"  # validation context key: ids of the documents deleted since generation
+
+
+def _flag_removed(value: Any, info: ValidationInfo) -> Any:
+    """Sources read from the database get `removed` (their document is gone) from the context."""
+    removed = (info.context or {}).get(REMOVED)
+    if removed is None:
+        return value
+    if isinstance(value, dict):
+        return with_removed(value, removed)
+    if isinstance(value, list):
+        return [with_removed(s, removed) if isinstance(s, dict) else s for s in value]
+    return value
 
 
 class CourseRequest(BaseModel):
@@ -21,6 +36,11 @@ class CourseRequest(BaseModel):
     grade_level: str = Field("Grade 8", min_length=1, max_length=50)
     num_lessons: int = Field(4, ge=1, le=20)
     source_filter: str | None = Field(None, max_length=500)
+    allow_ungrounded: bool = Field(
+        False,
+        description="with an LLM configured: write the course even if no document covers the "
+        "topic (it is then marked as not grounded); the offline engine always refuses",
+    )
 
     @field_validator("source_filter")
     @classmethod
@@ -53,6 +73,8 @@ class CheckOut(BaseModel):
     explanation: str
     source: dict[str, Any] | None
 
+    _removed = field_validator("source")(_flag_removed)
+
 
 class LessonOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -69,6 +91,8 @@ class LessonOut(BaseModel):
     checks: list[CheckOut]
     generated_at: datetime | None
 
+    _removed = field_validator("sources")(_flag_removed)
+
 
 class CourseSummary(BaseModel):
     """A course in lists."""
@@ -81,6 +105,7 @@ class CourseSummary(BaseModel):
     grade_level: str
     num_lessons: int
     source_filter: str | None
+    grounded: bool | None
     status: CourseStatus
     title: str | None
     slug: str | None
@@ -102,3 +127,5 @@ class CourseOut(CourseSummary):
     job_id: uuid.UUID | None
     sources: list[dict[str, Any]] | None
     lessons: list[LessonOut]
+
+    _removed = field_validator("sources")(_flag_removed)

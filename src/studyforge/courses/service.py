@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, String, cast, delete, select
 from sqlalchemy.orm import Session
 
 from studyforge.courses.models import Course, CourseStatus, Lesson
 from studyforge.courses.schemas import CourseRequest
+from studyforge.documents.service import existing_ids
 from studyforge.errors import Conflict, NotFound
 from studyforge.events.service import emit
 from studyforge.jobs import enqueue
@@ -62,6 +64,7 @@ def request_course(session: Session, user_id: uuid.UUID, req: CourseRequest) -> 
         grade_level=req.grade_level,
         num_lessons=req.num_lessons,
         source_filter=req.source_filter,
+        allow_ungrounded=req.allow_ungrounded,
         status=CourseStatus.QUEUED,
     )
     session.add(course)
@@ -116,6 +119,44 @@ def delete_course(session: Session, course: Course) -> None:
         if job is not None and job.status not in TERMINAL:
             cancel_job(session, job)
     session.delete(course)
+
+
+def _document_ids(sources: Iterable[dict[str, Any] | None]) -> set[str]:
+    return {str(s["document_id"]) for s in sources if s and s.get("document_id")}
+
+
+def cited_documents(course: Course) -> set[str]:
+    """Ids of every document the course's sources, lessons and checks cite."""
+    ids = _document_ids(course.sources or [])
+    for lesson in course.lessons:
+        ids |= _document_ids(lesson.sources)
+        ids |= _document_ids(check.source for check in lesson.checks)
+    return ids
+
+
+def removed_documents(session: Session, course: Course) -> frozenset[str]:
+    """Ids of the documents the course cites that no longer exist (deleted since)."""
+    cited = cited_documents(course)
+    wanted = {uuid.UUID(i) for i in cited if _is_uuid(i)}
+    return frozenset(cited - {str(i) for i in existing_ids(session, course.user_id, wanted)})
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def citing_courses(session: Session, user_id: uuid.UUID, document_id: uuid.UUID) -> list[Course]:
+    """The user's courses whose sources cite the document, newest first."""
+    needle = str(document_id)
+    # The JSON text narrows the candidates in the database; the parsed sources decide.
+    stmt = list_courses_stmt(user_id, None).where(
+        cast(Course.sources, String).contains(needle, autoescape=True)
+    )
+    return [c for c in session.scalars(stmt) if needle in _document_ids(c.sources or [])]
 
 
 def slugify(title: str) -> str:

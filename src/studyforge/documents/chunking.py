@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from studyforge.ai.offline.text import split_sentences
-from studyforge.documents.extract import Block
+from studyforge.documents.blocks import Block
 
 MAX_CHARS = 1000  # about 200 tokens: within MiniLM's 256-token window
 SEPARATOR = "\n\n"
+# Passage kinds: prose (paragraphs and lists), code, table. Headings are not passages: every
+# passage carries its heading path instead.
+PASSAGE_KIND = {"prose": "prose", "list": "prose", "code": "code", "table": "table"}
 
 
 @dataclass(frozen=True)
@@ -20,13 +23,16 @@ class Chunk:
     heading: str | None
     start: int
     end: int
+    kind: str = "prose"
+    lang: str | None = None
 
 
 def assemble(blocks: list[Block], max_chars: int = MAX_CHARS) -> tuple[str, list[Chunk]]:
     """The full text (blocks joined by blank lines) and its passages.
 
-    A passage never crosses a page or heading boundary; long blocks are split at sentence
-    boundaries (and, for run-on text, at spaces).
+    A passage never crosses a page or heading boundary and holds one kind of text: code and
+    tables stand alone (split between lines when long), prose blocks are grouped up to
+    `max_chars` and long ones split at sentence boundaries (run-on text at spaces).
     """
     parts: list[str] = []
     spans: list[tuple[int, int, Block]] = []
@@ -41,24 +47,47 @@ def assemble(blocks: list[Block], max_chars: int = MAX_CHARS) -> tuple[str, list
 
     chunks: list[Chunk] = []
     group: list[tuple[int, int]] = []
-    anchor: tuple[int | None, str | None] = (None, None)
+    anchor: tuple[int | None, str | None, str, str | None] = (None, None, "", None)
 
     def flush() -> None:
         if group:
             start, end = group[0][0], group[-1][1]
-            chunks.append(Chunk(text[start:end], anchor[0], anchor[1], start, end))
+            page, heading, kind, lang = anchor
+            chunks.append(Chunk(text[start:end], page, heading, start, end, kind, lang))
             group.clear()
 
     for start, end, block in spans:
-        key = (block.page, block.heading)
-        for piece in _pieces(text, start, end, max_chars):
+        kind = PASSAGE_KIND.get(block.kind)
+        if kind is None:  # a heading: it is in the text, and in its passages' heading path
+            flush()
+            continue
+        key = (block.page, block.heading, kind, block.lang)
+        pieces = (
+            _pieces(text, start, end, max_chars)
+            if kind == "prose"
+            else _lines(text, start, end, max_chars)
+        )
+        for piece in pieces:
             too_long = group and piece[1] - group[0][0] > max_chars
-            if key != anchor or too_long:
+            if key != anchor or too_long or kind != "prose":
                 flush()
                 anchor = key
             group.append(piece)
     flush()
     return text, chunks
+
+
+def _lines(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Spans of at most `max_chars` covering text[start:end], cut between lines."""
+    pieces: list[tuple[int, int]] = []
+    s = start
+    while end - s > max_chars:
+        cut = text.rfind("\n", s, s + max_chars)
+        cut = cut if cut > s else s + max_chars
+        pieces.append((s, cut))
+        s = cut + 1 if text[cut : cut + 1] == "\n" else cut
+    pieces.append((s, end))
+    return pieces
 
 
 def _pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

@@ -62,6 +62,8 @@ def store(session: Session, document_id: uuid.UUID, user_id: uuid.UUID, path: st
             "ordinal": i,
             "page": c.page,
             "heading": c.heading,
+            "kind": c.kind,
+            "lang": c.lang,
             "start": c.start,
             "end": c.end,
             "text": c.text,

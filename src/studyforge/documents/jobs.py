@@ -157,5 +157,13 @@ def _embed(ctx: JobContext, ai: AIProviders, chunks: list[Chunk]) -> np.ndarray:
         ctx.progress(40 + 45 * start // max(len(chunks), 1),
                      f"Embedding passages {start + 1}-{min(start + EMBED_BATCH, len(chunks))} "
                      f"of {len(chunks)}", stage="embedding")  # fmt: skip
-        parts.append(ai.embedder.embed_batch([c.text for c in chunks[start : start + EMBED_BATCH]]))
+        batch = chunks[start : start + EMBED_BATCH]
+        parts.append(ai.embedder.embed_batch([embedding_text(c) for c in batch]))
     return np.vstack(parts)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded for a passage: its section's title, then its text (a code example or
+    a short paragraph says little about its subject without the heading it sits under)."""
+    title = (chunk.heading or "").rsplit(" > ", 1)[-1]
+    return f"{title}\n{chunk.text}" if title else chunk.text

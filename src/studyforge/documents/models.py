@@ -89,6 +89,8 @@ class Passage(Base):
     ordinal: Mapped[int] = mapped_column()
     page: Mapped[int | None] = mapped_column(default=None)
     heading: Mapped[str | None] = mapped_column(String(500), default=None)
+    kind: Mapped[str] = mapped_column(String(10), default="prose", server_default="prose")
+    lang: Mapped[str | None] = mapped_column(String(40), default=None)
     start: Mapped[int] = mapped_column()
     end: Mapped[int] = mapped_column()
     text: Mapped[str] = mapped_column(Text)

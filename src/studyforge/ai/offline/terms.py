@@ -1,0 +1,149 @@
+"""Key terms a teacher would pick: terms the text defines or stresses, never code or fluff.
+
+No part-of-speech tagger ships offline, so noun phrases are approximated: runs of 1-3 words with
+no stopword, none of them a verb form or filler word at either end, found in prose (code is
+never read here). A term scores for being defined ("X is called Y", "An X is a..."), for
+standing in a heading, and for recurring; single words need one of the first two, so "called",
+"Large" or "increases" never become concepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from studyforge.ai.offline.text import STOPWORDS, split_sentences
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+_FILLER_TEXT = """
+    example examples case cases way ways thing things part parts kind kinds lot lots section
+    sections chapter chapters page pages figure figures following above below note notes time
+    times first second third last next another certain simple possible available whole given
+    much many several various different same new old large small big little good bad true
+    false like also already always never often usually sometimes rather quite really well
+    see shown show shows make makes made take takes get gets got set sets put puts let lets
+    say says said called call calls way means mean meaning let's here there yes okay way
+    able unable whether either neither per via etc versus allows allow provides provide
+    contains contain includes include requires require gives give becomes become causes cause
+    happens happen occurs occur tells tell helps help creates create defines define describes
+    describe prints raises handles works starts ends looks seems needs wants tries keeps goes
+    comes takes gets means explains explain discusses discuss introduces introduce
+    """
+_FILLER = frozenset(_FILLER_TEXT.split())
+_DEFINED = [
+    # "... are called exceptions", "... is known as the call stack", "also known as X"
+    re.compile(
+        r"\b(?:(?:is|are|be)\s+(?:called|known as|referred to as|termed|named)|also known as)\s+"
+        r"(?:an?\s+|the\s+)?([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,3})"
+    ),
+    # "An exception is an error ...", "A generator is a function ..."
+    re.compile(
+        r"^(?:An?|The)\s+([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,2})\s+(?:is|are)\s+"
+        r"(?:an?|the|one)\s"
+    ),
+    # "`X` means ...", "X refers to ..."
+    re.compile(r"^([A-Z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,2})\s+(?:means|refers to|denotes)\s"),
+]
+_NUMBERING = re.compile(
+    r"^\s*(?:(?:[Cc]hapter|[Ss]ection|[Pp]art|[Ll]esson)\s+)?(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+"
+)
+
+
+def strip_numbering(heading: str) -> str:
+    """ "8.3. Handling Exceptions" -> "Handling Exceptions" (the lesson has its own number)."""
+    stripped = _NUMBERING.sub("", heading).strip()
+    return stripped or heading.strip()
+
+
+def code_like(text: str) -> bool:
+    """True for text that reads as code, a traceback or a shell line rather than prose."""
+    if re.search(r">>>|\.\.\. |^\$ |Traceback \(most recent|File \"|[{}\[\]<>=;]|\w\(|::|__", text):
+        return True
+    tokens = text.split()
+    odd = sum(1 for t in tokens if re.search(r"[a-z][A-Z]|_|\.\w|\(\)", t))
+    return bool(tokens) and odd / len(tokens) > 0.2
+
+
+def _plain(word: str) -> bool:
+    lowered = word.lower()
+    return (
+        lowered not in STOPWORDS
+        and lowered not in _FILLER
+        and len(lowered) > 2
+        and not lowered.endswith(("ly", "ed"))
+    )
+
+
+def _phrases(sentence: str) -> Iterable[tuple[str, ...]]:
+    """1-3 word runs whose words are all plain (no stopword, filler or -ed/-ly word)."""
+    tokens = _TOKEN.findall(sentence.replace("`", ""))
+    for n in (3, 2, 1):
+        for i in range(len(tokens) - n + 1):
+            gram = tuple(tokens[i : i + n])
+            if all(_plain(t) for t in gram):
+                yield gram
+
+
+def _longest(heading: str) -> set[str]:
+    """A heading's longest plain phrases ("Handling Exceptions" -> "handling exceptions")."""
+    grams = [" ".join(g).lower() for g in _phrases(heading)]
+    return {g for g in grams if not any(g != o and f" {g} " in f" {o} " for o in grams)}
+
+
+def defined_terms(sentences: Iterable[str]) -> list[str]:
+    """Terms the sentences define, as written, in order of first definition."""
+    found: list[str] = []
+    for sentence in sentences:
+        if code_like(sentence):
+            continue
+        for pattern in _DEFINED:
+            match = pattern.search(sentence.replace("`", "").replace("*", ""))
+            if match is None:
+                continue
+            words: list[str] = []
+            for word in match.group(1).split():
+                word = word.strip("'\",.;:")
+                if not _plain(word):
+                    break
+                words.append(word)
+            if words and (len(words) > 1 or len(words[0]) > 3):
+                found.append(" ".join(words))
+    return list(dict.fromkeys(found))
+
+
+def key_terms(prose: str, headings: Iterable[str] = (), limit: int = 5) -> list[str]:
+    """The terms of `prose` most worth learning, as written in it (see the module docstring)."""
+    sentences = [s.text for s in split_sentences(prose) if not code_like(s.text)]
+    counts: Counter[str] = Counter()
+    surface: dict[str, str] = {}
+    for sentence in sentences:
+        for gram in _phrases(sentence):
+            key = " ".join(gram).lower()
+            counts[key] += 1
+            if key not in surface or surface[key][:1].isupper():  # prefer mid-sentence form
+                surface[key] = " ".join(gram)
+    score: dict[str, float] = {}
+    for key, count in counts.items():
+        words = key.count(" ") + 1
+        score[key] = count * (1.0 + 0.6 * (words - 1)) if count > 1 or words > 1 else 0.0
+    for term in defined_terms(sentences):
+        key = term.lower()
+        score[key] = score.get(key, 0.0) + 6.0
+        surface.setdefault(key, term)
+    heading_words = {p for h in headings for p in _longest(strip_numbering(h))}
+    for key in heading_words & counts.keys():
+        score[key] += 3.0
+    singles_ok = {t.lower() for t in defined_terms(sentences)} | heading_words
+    ranked = sorted(
+        (k for k, v in score.items() if k in singles_ok or (" " in k and counts[k] >= 2)),
+        key=lambda k: (-score[k], k),
+    )
+    chosen: list[str] = []
+    for key in ranked:
+        if any(key in other or other in key for other in chosen):
+            continue
+        chosen.append(key)
+        if len(chosen) >= limit:
+            break
+    return [surface[k] for k in chosen]
