@@ -114,12 +114,22 @@ async def test_course_with_an_llm_records_tokens_and_cost(client, make_user, pla
     assert "[0] (science/all.pdf, p." in outline_prompt  # the model is given numbered sources
 
 
-async def test_an_llm_can_write_a_course_without_sources(client, make_user, platform):
+async def test_an_llm_writes_an_ungrounded_course_only_when_asked(client, make_user, platform):
     use_llm(platform)
     _, headers = make_user()
-    queued = await client.post(
+    refused = await client.post(
         "/api/courses", headers=headers, json={"topic": "Volcanoes", "num_lessons": 2}
+    )
+    failed = await wait_course(client, headers, refused.json()["course_id"])
+    assert failed["status"] == "FAILED" and failed["lessons"] == []
+    assert "don't cover 'Volcanoes'" in failed["error_message"]
+    assert "allow a course that is not grounded" in failed["error_message"]
+    queued = await client.post(
+        "/api/courses",
+        headers=headers,
+        json={"topic": "Volcanoes", "num_lessons": 2, "allow_ungrounded": True},
     )
     course = await wait_course(client, headers, queued.json()["course_id"])
     assert course["status"] == "READY" and course["sources"] == []
+    assert course["grounded"] is False
     assert [lesson["sources"] for lesson in course["lessons"]] == [[], []]

@@ -81,7 +81,9 @@ def test_clean_names():
 def test_sandbox_returns_json_and_reports_parser_errors():
     result = run_limited(EXTRACT, b"Hello there.", timeout=30, memory_mb=1024,
                          media_type=ex.TXT, max_pages=5)  # fmt: skip
-    assert result["blocks"] == [{"text": "Hello there.", "page": None, "heading": None}]
+    assert result["blocks"] == [
+        {"text": "Hello there.", "page": None, "heading": None, "kind": "prose", "lang": None}
+    ]
     with pytest.raises(SandboxError, match="encrypted"):
         run_limited(EXTRACT, samples.encrypted_pdf(), timeout=30, memory_mb=1024,
                     media_type=ex.PDF, max_pages=5)  # fmt: skip

@@ -78,11 +78,17 @@ class Checks(BaseModel):
 def _sources_block(sources: list[dict[str, Any]], chars: int = 4000) -> str:
     if not sources:
         return "(No documents cover this topic: the course is marked as not grounded.)"
-    return "\n\n".join(
-        f"[{s['index']}] ({s['path']}, {s.get('heading') or 'p. ' + str(s['page'])}) "
-        f"{s['text'][:chars]}"
-        for s in sources
-    )
+    return "\n\n".join(f"[{s['index']}] ({_where(s)}) {s['text'][:chars]}" for s in sources)
+
+
+def _where(source: dict[str, Any]) -> str:
+    """ "path, p. 3, Section title" for a source."""
+    parts = [str(source["path"])]
+    if source.get("page"):
+        parts.append(f"p. {source['page']}")
+    if source.get("heading"):
+        parts.append(str(source["heading"]).rsplit(" > ", 1)[-1])
+    return ", ".join(parts)
 
 
 def _outline_prompt(inputs: dict[str, Any]) -> str:
