@@ -16,8 +16,9 @@ def main() -> None:
         "api": "bench.api_throughput",
         "documents": "bench.documents",
         "courses": "bench.courses",
+        "quality": "bench.quality",
     }
-    names = [a for a in sys.argv[1:] if not a.startswith("-")] or list(available)
+    names = [a for a in sys.argv[1:] if a in available] or list(available)
     for name in names:
         importlib.import_module(available[name]).main()
 

@@ -140,7 +140,9 @@ def _plan(group: list[Segment]) -> dict[str, Any]:
     headings = [title_of(h) for seg in group if (h := seg[0].get("heading"))]
     concepts = key_terms(prose, headings, 5)
     title = _title(group, concepts)
-    description = _description(sentences)
+    main = max(group, key=lambda seg: _size([seg]))  # the section the lesson is titled by
+    description = _description(prose_sentences(main)) if len(group) > 1 else ""
+    description = description or _description(sentences)
     has_code = any(s.get("kind") == "code" for s in sources)
     return {
         "title": title,
@@ -200,7 +202,7 @@ def objectives(title: str, defined: list[str], has_code: bool) -> list[str]:
         goals = [f"Practise {phrase}"]
     elif title.lower().startswith(("what ", "how ", "why ", "when ")):
         goals = [f"Answer: {title.rstrip('?')}?"]
-    elif " and " in phrase or " vs" in phrase:
+    elif re.search(r"\b(?:vs\.?|versus|compared)\b|^differences? between", phrase):
         goals = [f"Compare {phrase}"]
     else:
         goals = [f"Explain {phrase}"]

@@ -18,8 +18,8 @@ from studyforge.ai.offline.text import central_sentences, split_sentences
 from studyforge.courses.offline import Source, prose_sentences, title_of
 
 MAX_PROSE_SENTENCES = 14
-MAX_CODE_BLOCKS = 6
-MAX_CODE_LINES = 40
+MAX_CODE_BLOCKS = 10
+MAX_CODE_LINES = 60
 MAX_CHECKS = 3
 
 
@@ -84,6 +84,8 @@ def _term_lines(concepts: list[str], sources: list[Source]) -> list[dict[str, An
         defining = [(i, t) for i, t in using if concept.lower() in
                     (d.lower() for d in defined_terms([t]))]  # fmt: skip
         index, text = (defining or sorted(using, key=lambda x: -min(len(x[1].split()), 30)))[0]
+        if any(line["text"].endswith(f": {text}") for line in lines):
+            continue  # one sentence explains one term here
         lines.append({"text": f"{concept}: {text}", "citations": [index]})
     return lines
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from studyforge.ai.offline.text import STOPWORDS, split_sentences
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+# A phrase never crosses punctuation, quotes or a dash between words.
+_CLAUSE = re.compile('[,;:()"\u201c\u201d\u2018\u2019!?]|\\s[-\u2013\u2014]+\\s|\\.\\s')
 _FILLER_TEXT = """
     example examples case cases way ways thing things part parts kind kinds lot lots section
     sections chapter chapters page pages figure figures following above below note notes time
@@ -58,7 +60,9 @@ def strip_numbering(heading: str) -> str:
 
 def code_like(text: str) -> bool:
     """True for text that reads as code, a traceback or a shell line rather than prose."""
-    if re.search(r">>>|\.\.\. |^\$ |Traceback \(most recent|File \"|[{}\[\]<>=;]|\w\(|::|__", text):
+    if re.search(r">>>|^\.\.\. |^\$ |Traceback \(most recent|File \"|[{}\[\]<>=]|::|__", text):
+        return True
+    if re.search(r"\w\((?:\)|[^)]*[,'\"=.])", text):  # a call: f(), f(x, y), f('a')
         return True
     tokens = text.split()
     odd = sum(1 for t in tokens if re.search(r"[a-z][A-Z]|_|\.\w|\(\)", t))
@@ -77,12 +81,13 @@ def _plain(word: str) -> bool:
 
 def _phrases(sentence: str) -> Iterable[tuple[str, ...]]:
     """1-3 word runs whose words are all plain (no stopword, filler or -ed/-ly word)."""
-    tokens = _TOKEN.findall(sentence.replace("`", ""))
-    for n in (3, 2, 1):
-        for i in range(len(tokens) - n + 1):
-            gram = tuple(tokens[i : i + n])
-            if all(_plain(t) for t in gram):
-                yield gram
+    for clause in _CLAUSE.split(sentence.replace("`", "")):
+        tokens = _TOKEN.findall(clause)
+        for n in (3, 2, 1):
+            for i in range(len(tokens) - n + 1):
+                gram = tuple(tokens[i : i + n])
+                if all(_plain(t) for t in gram):
+                    yield gram
 
 
 def _longest(heading: str) -> set[str]:
