@@ -75,7 +75,7 @@ def _chosen_sentences(sources: list[Source]) -> dict[int, set[str]]:
 
 def _term_lines(concepts: list[str], sources: list[Source]) -> list[dict[str, Any]]:
     """For each key term, the sentence that defines it, else the fullest one that uses it."""
-    lines = []
+    lines: list[dict[str, Any]] = []
     sentences = [(i, t) for i, t in prose_sentences(sources) if not t.endswith(":")]
     for concept in concepts:
         using = [(i, t) for i, t in sentences if _contains(t, concept) and len(t.split()) >= 6]
@@ -84,7 +84,7 @@ def _term_lines(concepts: list[str], sources: list[Source]) -> list[dict[str, An
         defining = [(i, t) for i, t in using if concept.lower() in
                     (d.lower() for d in defined_terms([t]))]  # fmt: skip
         index, text = (defining or sorted(using, key=lambda x: -min(len(x[1].split()), 30)))[0]
-        if any(line["text"].endswith(f": {text}") for line in lines):
+        if any(str(line["text"]).endswith(f": {text}") for line in lines):
             continue  # one sentence explains one term here
         lines.append({"text": f"{concept}: {text}", "citations": [index]})
     return lines

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from studyforge.ai.llm import LLM
+from studyforge.ai.offline.terms import key_terms
 from studyforge.documents.chunking import Chunk
 from studyforge.documents.models import Document
 from studyforge.documents.prompts import NOTES, NotesDraft
@@ -19,7 +20,8 @@ EXTRACTIVE_NOTE = "Extractive notes: every point is quoted from the document."
 
 def draft_notes(ctx: JobContext, llm: LLM, chunks: list[Chunk]) -> dict[str, Any]:
     """Generate the notes (recording token usage on the job) and cite each point."""
-    generation = llm.complete_json(NOTES, [c.text for c in chunks])
+    passages = [{"text": c.text, "heading": c.heading, "kind": c.kind} for c in chunks]
+    generation = llm.complete_json(NOTES, passages)
     ctx.record_usage(generation.usage)
     data = cite(generation.output, chunks)
     data.update(provider=generation.provider, model=generation.model,
@@ -50,15 +52,48 @@ def cite(draft: NotesDraft, chunks: list[Chunk]) -> dict[str, Any]:
         points.append({"text": point.text, "page": chunk.page, "heading": chunk.heading,
                        "start": chunk.start + start, "end": chunk.start + end,
                        "quoted": match is not None})  # fmt: skip
-    return {"points": points, "key_terms": list(draft.key_terms)}
+    points.sort(key=lambda p: int(p["start"] or 0))
+    return {"points": points, "key_terms": list(draft.key_terms),
+            "sections": study_guide(points, chunks)}  # fmt: skip
+
+
+def study_guide(points: list[dict[str, Any]], chunks: list[Chunk]) -> list[dict[str, Any]]:
+    """One entry per section of the document, in order: its title, the points that fall in
+    it and the terms it defines or stresses (an entry may have no point, never no title)."""
+    sections: list[dict[str, Any]] = []
+    for chunk in chunks:
+        if not sections or sections[-1]["heading"] != chunk.heading:
+            sections.append({"heading": chunk.heading, "page": chunk.page, "prose": []})
+        if chunk.kind == "prose":
+            sections[-1]["prose"].append(chunk.text)
+    by_heading: dict[str | None, list[dict[str, Any]]] = {}
+    for point in points:
+        by_heading.setdefault(point["heading"], []).append(point)
+    guide = []
+    for section in sections:
+        title = (section["heading"] or "").rsplit(" > ", 1)[-1]
+        guide.append({
+            "heading": section["heading"], "title": title or None, "page": section["page"],
+            "points": by_heading.pop(section["heading"], []),
+            "key_terms": key_terms(" ".join(section["prose"]), [title] if title else [], 4),
+        })  # fmt: skip
+    return guide
 
 
 def render_markdown(data: dict[str, Any]) -> str:
-    """The notes as Markdown: cited points, key terms, and the extractive disclaimer."""
-    lines = ["## Summary", ""]
-    for point in data["points"]:
-        where = f" (p. {point['page']})" if point.get("page") else ""
-        lines.append(f"- {point['text']}{where}")
+    """The notes as Markdown: a study guide (per section its points and terms), the key
+    terms, and the extractive disclaimer."""
+    lines = ["## Study guide", ""]
+    sections = data.get("sections") or [{"title": None, "points": data["points"]}]
+    for section in sections:
+        if section.get("title"):
+            lines += [f"### {section['title']}", ""]
+        for point in section["points"]:
+            where = f" (p. {point['page']})" if point.get("page") else ""
+            lines.append(f"- {point['text']}{where}")
+        if section.get("key_terms"):
+            lines.append(f"- *Terms:* {', '.join(section['key_terms'])}")
+        lines.append("")
     if data["key_terms"]:
         lines += ["", "## Key terms", "", ", ".join(data["key_terms"])]
     if data.get("extractive"):

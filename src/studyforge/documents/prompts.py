@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from studyforge.ai.llm import Task
-from studyforge.ai.offline.text import central_sentences, keyphrases, split_sentences
+from studyforge.ai.offline.terms import code_like, key_terms
+from studyforge.ai.offline.text import central_sentences, split_sentences
 
-MAX_SENTENCES = 300  # the offline ranking is quadratic: sample long documents evenly
+MAX_SENTENCES = 300  # the offline ranking is quadratic: sample long sections evenly
 PROMPT_PASSAGES = 40
+MAX_POINTS = 400
 
 
 class NotePoint(BaseModel):
@@ -21,29 +25,53 @@ class NotePoint(BaseModel):
 class NotesDraft(BaseModel):
     """Study notes: the main points, each cited, and the key terms."""
 
-    points: list[NotePoint] = Field(min_length=1, max_length=15)
+    points: list[NotePoint] = Field(min_length=1, max_length=MAX_POINTS)
     key_terms: list[str] = Field(default_factory=list, max_length=20)
 
 
-def _render(passages: list[str]) -> str:
+def _render(passages: list[dict[str, Any]]) -> str:
     shown = passages[:PROMPT_PASSAGES]
-    listing = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(shown))
+    listing = "\n\n".join(
+        f"[{i}] ({p.get('heading') or 'untitled'}) {p['text']}" for i, p in enumerate(shown)
+    )
     return (
-        "Write study notes for the document below: 5 to 10 main points and up to 12 key "
-        "terms. Every point must be supported by one numbered passage; give its number as "
-        f"`passage`. Use only facts stated in the passages.\n\n{listing}"
+        "Write a study guide for the document below: for each section (its title is in "
+        "parentheses) one to three main points, and up to 12 key terms overall. Every point "
+        "must be supported by one numbered passage; give its number as `passage`. Use only "
+        f"facts stated in the passages.\n\n{listing}"
     )
 
 
-def _offline(passages: list[str]) -> NotesDraft:
-    sentences = [(i, s.text) for i, text in enumerate(passages) for s in split_sentences(text)]
-    if len(sentences) > MAX_SENTENCES:
-        step = len(sentences) / MAX_SENTENCES
-        sentences = [sentences[int(j * step)] for j in range(MAX_SENTENCES)]
-    limit = max(3, min(8, len(sentences) // 6))
-    picked = central_sentences([text for _, text in sentences], limit)
-    points = [NotePoint(text=sentences[j][1][:1000], passage=sentences[j][0]) for j in picked]
-    return NotesDraft(points=points, key_terms=keyphrases("\n\n".join(passages), 12))
+def _offline(passages: list[dict[str, Any]]) -> NotesDraft:
+    """A study guide: per section (a run of passages under one heading) its most central
+    statements, one to three by its length; every section with prose gets at least one."""
+    runs: list[list[tuple[int, str]]] = []
+    last = object()
+    for i, passage in enumerate(passages):
+        if passage.get("kind", "prose") != "prose":
+            continue
+        if passage.get("heading") != last or not runs:
+            runs.append([])
+            last = passage.get("heading")
+        runs[-1] += [(i, x.text) for x in split_sentences(passage["text"])
+                     if not code_like(x.text)]  # fmt: skip
+    points: list[NotePoint] = []
+    per_run = max(1, min(3, MAX_POINTS // max(len(runs), 1)))
+    for run in runs:
+        if len(run) > MAX_SENTENCES:
+            run = [run[int(j * len(run) / MAX_SENTENCES)] for j in range(MAX_SENTENCES)]
+        full = [x for x in run if len(x[1].split()) >= 5 and not x[1].endswith(":")] or run
+        limit = min(per_run, max(1, len(full) // 4))
+        # The section's opening statement first (it usually says what the section is about),
+        # then its most central others.
+        rest = central_sentences([t for _, t in full[1:]], limit - 1) if limit > 1 else []
+        for j in [0, *(k + 1 for k in rest)]:
+            points.append(NotePoint(text=full[j][1][:1000], passage=full[j][0]))
+    if not points:
+        points = [NotePoint(text=passages[0]["text"][:1000], passage=0)]
+    prose = "\n\n".join(p["text"] for p in passages if p.get("kind", "prose") == "prose")
+    headings = [str(p["heading"]).rsplit(" > ", 1)[-1] for p in passages if p.get("heading")]
+    return NotesDraft(points=points[:MAX_POINTS], key_terms=key_terms(prose, headings, 12))
 
 
 NOTES = Task(
