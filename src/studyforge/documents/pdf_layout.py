@@ -1,30 +1,24 @@
 """PDF text with its structure: headings, paragraphs, code and lists, in reading order.
 
-pdfium (pypdfium2's raw API) gives each character's position, size and font: characters become
-lines by baseline, lines become blocks by gap, indentation and font, and blocks are typed from
-size, weight, monospace and markers. Running headers, footers and page numbers are dropped; the
-outline, when there is one, names and ranks the headings it lists.
+The page lines `pdf_text` reads from pdfium become blocks by gap, indentation and font, and
+blocks are typed from size, weight, monospace and markers. Running headers, footers and page
+numbers are dropped; the outline, when there is one, names and ranks the headings it lists; a
+paragraph, example or list cut by a page break is joined again.
 """
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any, NamedTuple
+from typing import Any
 
 from studyforge.documents import blocks as b
 from studyforge.documents.blocks import Block, Extracted, ExtractError
+from studyforge.documents.pdf_text import Line, read_outline, read_page
 
-MIN_PAGE_TEXT = 16  # a page with less text than this is treated as scanned (OCR)
-MONO_NAMES = ("mono", "courier", "consol", "menlo", "code")
-BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demi")
-FIXED_PITCH, FORCE_BOLD = 1, 1 << 18  # font descriptor flags
 _BULLET = re.compile(
     "^[\u2022\u25e6\u25aa\u2023\u25cf\u25cb\u25a0\u25a1\u00b7\u2219\u2013*-]\\s+(?=\\S)"
 )
@@ -35,45 +29,6 @@ _NUMBER = re.compile(
 _PROMPT = re.compile(r"^(?:>>>|\$)(?: |$)")
 _FOLIO = re.compile(r"^\W*(?:page\s+)?(?:\d+|[ivxlc]+)(?:\s*(?:of|/)\s*\d+)?\W*$", re.I)
 _END = re.compile("[.!?:][)\"'\u201d\u2019]*$")  # a sentence (or a lead-in) ends
-_WORD = re.compile("[^\\s\x00-\x01\x03-\x1f\ufffe\uffff]+[\ufffe\x02]?|[\ufffe\x02]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-Word = tuple[str, float, float, "_Font", float]  # text, x, baseline y, font, x of last char
-
-
-class _Font(NamedTuple):
-    size: float
-    mono: bool
-    bold: bool
-
-
-@dataclass
-class _Line:
-    """One visual line: its words with their x, baseline from the page top, and font traits."""
-
-    page: int
-    top: float
-    x0: float
-    x1: float
-    size: float
-    mono: bool
-    bold: bool
-    words: list[tuple[float, str]]
-    advance: float  # monospace character width, 0 when unknown
-    room: float = 0.0  # the page's height
-    kind: str = "prose"  # prose, code, heading, skip (merged into another line)
-    level: int = 0
-    outline: bool = False
-
-    text: str = ""  # the words joined by single spaces
-
-    def __post_init__(self) -> None:
-        self.text = " ".join(w for _, w in self.words)
-
-    def absorb(self, other: _Line) -> None:
-        """Append another line's words (the rest of a visual line or of a wrapped heading)."""
-        self.words.extend(other.words)
-        self.text = " ".join(w for _, w in self.words)
-        self.x1, self.mono, self.bold = other.x1, self.mono and other.mono, self.bold and other.bold
 
 
 @dataclass
@@ -81,7 +36,7 @@ class _Run:
     """Consecutive lines that make one block: heading, prose, code or list."""
 
     kind: str
-    lines: list[_Line] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
 
 
 def extract_pdf(data: bytes, max_pages: int) -> Extracted:
@@ -98,13 +53,13 @@ def extract_pdf(data: bytes, max_pages: int) -> Extracted:
     if count > max_pages:
         raise ExtractError(f"the PDF has {count} pages; the limit is {max_pages}")
     result = Extracted(page_count=count)
-    pages: list[list[_Line]] = []
+    pages: list[list[Line]] = []
     for index in range(count):
-        lines = _read_page(pdf, index)
+        lines = read_page(pdf, index)
         if lines is None:
             result.ocr_pages.append(index + 1)
         pages.append(lines or [])
-    pending = _match_outline(pages, _outline(pdf))
+    pending = _match_outline(pages, read_outline(pdf))
     pdf.close()
     lines = _drop_furniture(pages)
     body = _body_size(lines)
@@ -114,156 +69,19 @@ def extract_pdf(data: bytes, max_pages: int) -> Extracted:
     return result
 
 
-def _read_page(pdf: Any, index: int) -> list[_Line] | None:
-    """The page's lines in reading order, or None when its text layer is too thin (OCR)."""
-    import pypdfium2.raw as pc
-
-    page, textpage = pdf[index], None
-    try:
-        textpage = page.get_textpage()
-        unicode = _cfunc("FPDFText_GetUnicode", ctypes.c_uint, ctypes.c_void_p, ctypes.c_int)
-        raw = ctypes.cast(textpage.raw, ctypes.c_void_p)
-        # One character per pdfium index (FPDFText_GetText skips glyphs without a code point).
-        units = "".join([chr(unicode(raw, i)) for i in range(pc.FPDFText_CountChars(textpage.raw))])
-        if sum(len(p) for p in b.paragraphs(_decode(units))) < MIN_PAGE_TEXT:
-            return None
-        height = page.get_height()
-        return _sorted_lines(_group(_words(textpage.raw, units), index + 1, height))
-    finally:
-        if textpage is not None:
-            textpage.close()
-        page.close()
-
-
-def _decode(units: str) -> str:
-    """UTF-16 code units (surrogate pairs as two characters) as proper text."""
-    units = units.replace("\ufffe", "-").replace("\x02", "-")  # pdfium's line-end hyphens
-    if _SURROGATE.search(units) is None:
-        return units
-    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-
-@functools.cache
-def _cfunc(name: str, restype: Any, *argtypes: Any) -> Any:
-    """A pdfium function with plain ctypes types (pointers as ints): much faster per call."""
-    import pypdfium2.raw as pc
-
-    address = ctypes.cast(getattr(pc, name), ctypes.c_void_p).value or 0
-    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
-
-
-def _words(raw: Any, units: str) -> Iterator[Word]:
-    """Each word of the page with its x, baseline, font and last character's x. pdfium is
-    asked only at word ends; a word it joined across a line-end hyphen is cut in two."""
-    ptr, num, dbl = ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_double)
-    text_object = _cfunc("FPDFText_GetTextObject", ptr, ptr, num)
-    object_font = _cfunc("FPDFTextObj_GetFont", ptr, ptr)
-    font_size = _cfunc("FPDFText_GetFontSize", ctypes.c_double, ptr, num)
-    get_origin = _cfunc("FPDFText_GetCharOrigin", num, ptr, num, dbl, dbl)
-    tp, x, y = ctypes.cast(raw, ptr), ctypes.c_double(), ctypes.c_double()
-    px, py = ctypes.byref(x), ctypes.byref(y)
-
-    def origin(index: int) -> tuple[float, float]:
-        get_origin(tp, index, px, py)
-        return x.value, y.value
-
-    by_object: dict[int | None, _Font] = {}
-    by_style: dict[tuple[int | None, float], _Font] = {}
-    for match in _WORD.finditer(units):
-        first, last, word = match.start(), match.end() - 1, match.group()
-        obj = text_object(tp, first)
-        font = by_object.get(obj) if obj else None
-        if font is None:  # one look-up per text object, one font read per font and size
-            style = (object_font(obj) if obj else None, font_size(tp, first))
-            font = by_style.get(style) or by_style.setdefault(style, _font(raw, first))
-            by_object[obj] = font
-        (end, end_y), (start, base) = origin(last), origin(first)
-        if abs(end_y - base) > 0.4 * font.size:  # "Control-" + "C" on the next line
-            cut = next(
-                k for k in range(1, len(word)) if abs(origin(first + k)[1] - base) > 0.4 * font.size
-            )
-            yield _decode(word[:cut]), start, base, font, origin(first + cut - 1)[0]
-            (start, base), word = origin(first + cut), word[cut:]
-        yield _decode(word), start, base, font, end
-
-
-def _font(raw: Any, index: int) -> _Font:
-    """Size in page units, monospace and bold for the character at `index`."""
-    import pypdfium2.raw as pc
-
-    matrix, scale = pc.FS_MATRIX(), 1.0
-    if pc.FPDFText_GetMatrix(raw, index, matrix):
-        scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
-    flags, buf = ctypes.c_int(), ctypes.create_string_buffer(128)
-    pc.FPDFText_GetFontInfo(raw, index, buf, 128, flags)
-    name = buf.value.decode("latin-1").lower()
-    mono = bool(flags.value & FIXED_PITCH) or any(m in name for m in MONO_NAMES)
-    bold = bool(flags.value & FORCE_BOLD) or any(n in name for n in BOLD_NAMES)
-    bold = bold or pc.FPDFText_GetFontWeight(raw, index) >= 600
-    return _Font(round(pc.FPDFText_GetFontSize(raw, index) * scale, 1) or 1.0, mono, bold)
-
-
-def _group(words: Iterator[Word], page: int, height: float) -> list[_Line]:
-    """Words (in content order) cut into lines where the baseline moves or x goes back."""
-    lines: list[_Line] = []
-    line: list[Word] = []
-    for word in words:
-        size, prev = word[3].size, line[-1] if line else None
-        if prev is not None and (abs(word[2] - prev[2]) > 0.4 * size or word[1] < prev[4] - size):
-            lines.append(_make_line(line, page, height))
-            line = []
-        line.append(word)
-    if line:
-        lines.append(_make_line(line, page, height))
-    return lines
-
-
-def _make_line(words: list[Word], page: int, height: float) -> _Line:
-    fonts = Counter[_Font]()
-    step = steps = 0.0
-    for text, x, _, font, end in words:
-        fonts[font] += len(text)
-        if font.mono and len(text) > 1 and 0 < end - x < len(text) * font.size:
-            step, steps = step + end - x, steps + len(text) - 1
-    total, main = sum(fonts.values()), fonts.most_common(1)[0][0]
-    mono = sum(n for f, n in fonts.items() if f.mono) >= 0.8 * total
-    bold = sum(n for f, n in fonts.items() if f.bold) >= 0.9 * total
-    x1 = words[-1][4] + 0.5 * main.size
-    spans = [(w[1], w[0]) for w in words]
-    return _Line(page, height - words[0][2], spans[0][0], x1, main.size, mono, bold, spans,
-                 step / (steps or 1), height)  # fmt: skip
-
-
-def _sorted_lines(lines: list[_Line]) -> list[_Line]:
-    """Lines top to bottom; pieces of one visual line (same baseline, close in x) merged."""
-    lines.sort(key=lambda ln: (round(ln.top), ln.x0))
-    merged: list[_Line] = []
-    for line in lines:
-        prev = merged[-1] if merged else None
-        if (
-            prev is not None
-            and abs(line.top - prev.top) < 0.25 * line.size
-            and (-line.size < line.x0 - prev.x1 < 3 * line.size)
-        ):
-            prev.absorb(line)
-        else:
-            merged.append(line)
-    return merged
-
-
-def _edges(lines: list[_Line]) -> list[_Line]:
+def _edges(lines: list[Line]) -> list[Line]:
     """Lines a running header or footer could be: up to three in the top and bottom eighths."""
     top = [ln for ln in lines[:3] if ln.top < ln.room / 8]
     return top + [ln for ln in lines[len(top) :][-3:] if ln.top > ln.room * 7 / 8]
 
 
-def _drop_furniture(pages: list[list[_Line]]) -> list[_Line]:
+def _drop_furniture(pages: list[list[Line]]) -> list[Line]:
     """All lines in order without running headers/footers, page numbers and UI leftovers."""
     body = _body_size([ln for p in pages for ln in p])
     loose = Counter(k for p in pages for k in {re.sub(r"\d+", "#", ln.text) for ln in _edges(p)})
     exact = Counter(t for p in pages for t in {ln.text for ln in _edges(p)})
     limit = max(2, math.ceil(0.4 * sum(1 for p in pages if p)))
-    kept: list[_Line] = []
+    kept: list[Line] = []
     for lines in pages:
         edges = {id(ln) for ln in _edges(lines)}
         width = max((ln.x1 for ln in lines), default=0.0)
@@ -278,7 +96,7 @@ def _drop_furniture(pages: list[list[_Line]]) -> list[_Line]:
     return kept
 
 
-def _body_size(lines: list[_Line]) -> float:
+def _body_size(lines: list[Line]) -> float:
     """The most common size of non-monospace text, weighted by characters."""
     sizes = Counter({0.0: 0})
     for line in lines:
@@ -287,25 +105,11 @@ def _body_size(lines: list[_Line]) -> float:
     return sizes.most_common(1)[0][0] or 10.0
 
 
-def _outline(pdf: Any) -> list[tuple[int, str, int]]:
-    """(level from 1, title, page index) for each outline entry that points at a page."""
-    entries: list[tuple[int, str, int]] = []
-    try:
-        for item in pdf.get_toc():
-            dest = item.get_dest()
-            index = dest.get_index() if dest is not None else None
-            if index is not None and item.get_title().strip():
-                entries.append((item.level + 1, b.clean(item.get_title())[:200], index))
-    except Exception:  # a broken outline is no reason to refuse the text
-        return []
-    return entries
-
-
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"\W+", " ", text.lower()).split())
 
 
-def _match_outline(pages: list[list[_Line]], outline: list[tuple[int, str, int]]) -> dict[int, Any]:
+def _match_outline(pages: list[list[Line]], outline: list[tuple[int, str, int]]) -> dict[int, Any]:
     """Mark the lines (up to three) an outline entry names as its heading; entries not found
     are returned by page (1-based) to set the heading path from that page on."""
     pending: dict[int, list[tuple[int, str]]] = {}
@@ -329,9 +133,9 @@ def _match_outline(pages: list[list[_Line]], outline: list[tuple[int, str, int]]
     return pending
 
 
-def _mark_headings(lines: list[_Line], body: float) -> None:
+def _mark_headings(lines: list[Line], body: float) -> None:
     """Lines in a larger or bold font, short and on their own, become headings."""
-    prev: _Line | None = None
+    prev: Line | None = None
     for line, after in zip(lines, [*lines[1:], None], strict=False):
         text = line.text
         plain = not line.mono and not _PROMPT.match(text) and not _BULLET.match(text)
@@ -350,7 +154,7 @@ def _mark_headings(lines: list[_Line], body: float) -> None:
         prev = line
 
 
-def _style(line: _Line) -> tuple[float, bool]:
+def _style(line: Line) -> tuple[float, bool]:
     return (round(line.size * 2) / 2, line.bold)
 
 
@@ -359,7 +163,7 @@ def _depth(text: str) -> int:
     return 0 if match is None else 1 if match.group(1) else match.group(2).count(".") + 1
 
 
-def _rank_headings(lines: list[_Line]) -> None:
+def _rank_headings(lines: list[Line]) -> None:
     """Levels for headings not in the outline: by style (size, bold) rank, or the level the
     outline gives that style, refined by the depth of the heading's number ("8.1" is 2)."""
     heads = [ln for ln in lines if ln.kind == "heading"]
@@ -378,7 +182,7 @@ def _rank_headings(lines: list[_Line]) -> None:
         line.level = level + (_depth(line.text) - depths[style] if _depth(line.text) else 0)
 
 
-def _leading(lines: list[_Line], body: float) -> float:
+def _leading(lines: list[Line], body: float) -> float:
     """The usual baseline distance between two lines of one paragraph of body text."""
     gaps = Counter({0.0: 0})
     for prev, line in pairwise(lines):
@@ -388,7 +192,7 @@ def _leading(lines: list[_Line], body: float) -> float:
     return gaps.most_common(1)[0][0] or 1.2 * body
 
 
-def _line_kind(line: _Line, run: _Run | None, leading: float) -> str:
+def _line_kind(line: Line, run: _Run | None, leading: float) -> str:
     """What a line is: heading, code, item (starts a list item), list (continues one), prose."""
     if line.kind == "heading":
         return "heading"
@@ -409,7 +213,7 @@ def _line_kind(line: _Line, run: _Run | None, leading: float) -> str:
     return "list" if kind == "list" and near and line.x0 > x0 + 1 else "prose"
 
 
-def _breaks(run: _Run, line: _Line, leading: float, right: float) -> bool:
+def _breaks(run: _Run, line: Line, leading: float, right: float) -> bool:
     """Whether `line` starts a new block rather than continuing `run` (of the same kind)."""
     prev = run.lines[-1]
     gap = line.top - prev.top
@@ -429,7 +233,7 @@ def _breaks(run: _Run, line: _Line, leading: float, right: float) -> bool:
     return short and bool(_END.search(prev.text))  # a sentence ends well before the margin
 
 
-def _runs(lines: list[_Line], body: float) -> list[_Run]:
+def _runs(lines: list[Line], body: float) -> list[_Run]:
     """Lines grouped into blocks, in order."""
     leading, right = _leading(lines, body), Counter[int]()
     for line in lines:
