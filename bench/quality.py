@@ -14,7 +14,8 @@ JSON, floating point, classes, logging). For each course the table prints:
 - and for topics the library does not cover, whether the course was refused.
 
 `python -m bench quality [--show N]` also prints course N (1-based) as Markdown, to read it.
-`--llm local` runs the same courses with the local llama.cpp provider (when installed).
+`--llm local` runs the courses with the local llama.cpp provider (`make local-model` first),
+`--only 2,3` only the courses numbered so.
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ def main() -> None:
     args = sys.argv[1:]
     show = int(args[args.index("--show") + 1]) if "--show" in args else 0
     llm = args[args.index("--llm") + 1] if "--llm" in args else "offline"
+    only = {int(n) for n in args[args.index("--only") + 1].split(",")} if "--only" in args else None
     rows = [
         f"| # | course ({llm}) | lessons | wall | tokens in/out | titles | concepts | cited "
         "| one section | code | own doc | refused |",
@@ -173,7 +175,7 @@ def main() -> None:
                     user = create_user(s, f"q{uuid.uuid4().hex[:8]}", "bench-password-123").id
                 ids = _library(platform, user, files)
                 for number, (library, topic, lessons, own) in enumerate(COURSES, start=1):
-                    if library != name:
+                    if library != name or (only and number not in only):
                         continue
                     course, wall = _run(platform, user, topic, lessons)
                     rows.append(_row(number, platform, course, wall, ids, own))

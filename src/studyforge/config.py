@@ -122,9 +122,14 @@ class Settings(BaseSettings):
         None, validation_alias=_env("OPENROUTER_API_KEY", "OPENROUTER_API_KEY")
     )
 
-    llm_provider: Literal["auto", "offline", "openai"] = Field(
+    llm_provider: Literal["auto", "offline", "openai", "local"] = Field(
         "auto", validation_alias=_env("LLM_PROVIDER")
     )
+    local_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = Field(
+        "qwen2.5-coder-1.5b", validation_alias=_env("LOCAL_MODEL")
+    )
+    local_threads: int = Field(2, ge=1, le=64, validation_alias=_env("LOCAL_THREADS"))
+    local_context: int = Field(4096, ge=512, le=32768, validation_alias=_env("LOCAL_CONTEXT"))
     llm_model: str = Field("gpt-4o-mini", validation_alias=_env("LLM_MODEL", "LLM_MODEL"))
     llm_timeout_seconds: float = Field(60.0, gt=0, validation_alias=_env("LLM_TIMEOUT_SECONDS"))
     llm_max_retries: int = Field(3, ge=0, validation_alias=_env("LLM_MAX_RETRIES"))

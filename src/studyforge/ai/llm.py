@@ -10,12 +10,15 @@ the strategy. Either way the caller gets a validated instance of the schema.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 T = TypeVar("T", bound=BaseModel)
+# Where a provider that streams may report progress ("drafting: 120 tokens"), if anywhere.
+progress_hook: ContextVar[Callable[[str], None] | None] = ContextVar("progress_hook", default=None)
 
 
 @dataclass
@@ -26,6 +29,10 @@ class Usage:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     calls: int = 0
+    # A local model's drafting: time spent, drafts accepted, drafts that fell back.
+    seconds: float = 0.0
+    drafted: int = 0
+    fallbacks: int = 0
 
     def add(self, other: Usage) -> None:
         """Accumulate another call's usage into this one."""
@@ -33,15 +40,45 @@ class Usage:
         self.completion_tokens += other.completion_tokens
         self.cost_usd += other.cost_usd
         self.calls += other.calls
+        self.seconds += other.seconds
+        self.drafted += other.drafted
+        self.fallbacks += other.fallbacks
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (stored on the job row)."""
-        return {
+        """JSON-ready form (stored on the job row); drafting figures only when there are any."""
+        out: dict[str, Any] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": round(self.cost_usd, 6),
             "calls": self.calls,
         }
+        if self.seconds or self.drafted or self.fallbacks:
+            out.update(seconds=round(self.seconds, 2), drafted=self.drafted,
+                       fallbacks=self.fallbacks)  # fmt: skip
+        return out
+
+
+class Drafter(Protocol):
+    """A small local model used to phrase parts of an extractive answer.
+
+    The engine decides what is said; the model only words it. A draft that fails the caller's
+    checks is dropped for the extractive text, and `fallback` records why.
+    """
+
+    model: str
+
+    def json(self, instruction: str, context: str, schema: dict[str, Any],
+             max_tokens: int = 200) -> dict[str, Any] | None:  # fmt: skip
+        """A JSON object matching `schema`, or None if the model gave none."""
+        ...
+
+    def accept(self, field: str) -> None:
+        """Record that a drafted `field` passed its checks and is used."""
+        ...
+
+    def fallback(self, field: str, reason: str) -> None:
+        """Record that `field` keeps its extractive text, and why."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +91,8 @@ class Task(Generic[T]):
     render: Callable[[Any], str]
     # Returns the schema, or a dict the provider validates against it.
     offline: Callable[[Any], T | dict[str, Any]]
+    # For a local model: improves the offline answer (inputs, offline answer, drafter).
+    draft: Callable[[Any, T, Drafter], T] | None = None
 
 
 @dataclass

@@ -46,6 +46,14 @@ def _openai_llm(settings: Settings) -> LLM:
     )
 
 
+def _local_llm(settings: Settings) -> LLM:
+    from studyforge.ai.local.gguf import MODELS
+    from studyforge.ai.local.llm import LocalLLM
+
+    return LocalLLM(MODELS[settings.local_model], settings.home, threads=settings.local_threads,
+                    context=settings.local_context)  # fmt: skip
+
+
 def _offline_embedder(settings: Settings) -> Embedder:
     from studyforge.ai.offline.embeddings import MiniLMEmbedder
 
@@ -70,7 +78,11 @@ def _offline_ocr(settings: Settings) -> OCR:
     return RapidOCR()
 
 
-LLMS: dict[str, Callable[[Settings], LLM]] = {"offline": _offline_llm, "openai": _openai_llm}
+LLMS: dict[str, Callable[[Settings], LLM]] = {
+    "offline": _offline_llm,
+    "openai": _openai_llm,
+    "local": _local_llm,
+}
 EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
     "offline": _offline_embedder,
     "openai": _openai_embedder,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -18,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyforge.ai.errors import ProviderError
-from studyforge.ai.llm import Usage
+from studyforge.ai.llm import Usage, progress_hook
 from studyforge.ai.registry import AIProviders
 from studyforge.config import Settings
 from studyforge.courses import export
@@ -77,6 +79,7 @@ def generate(ctx: JobContext, course_id: str) -> dict[str, Any]:
     found = _sources(ctx, settings, ai, request)
     sources = found or []
     ctx.progress(10, "Writing the outline", stage="outline")
+    progress_hook.set(_throttled(lambda message: ctx.progress(12, message, stage="outline")))
     usage = Usage()
     outline = _outline(ctx, ai, request, sources, usage)
     _save_outline(ctx, uuid.UUID(course_id), outline, sources)
@@ -182,6 +185,9 @@ def _lessons(
     total = len(outline.lessons)
 
     def one(number: int, plan: LessonPlan) -> None:
+        percent = 15 + 80 * done[0] // total
+        progress_hook.set(_throttled(lambda message: ctx.progress(
+            percent, f"Lesson {number}: {message}", stage="lessons")))  # fmt: skip
         own = [s for s in sources if s["index"] in set(plan.sources)] or sources[:5]
         inputs = {
             "topic": request["topic"],
@@ -209,7 +215,9 @@ def _lessons(
             stage="lessons",
         )
 
-    workers = min(settings.course_lesson_concurrency, total)
+    # A provider that runs one generation at a time (a local model) gains nothing from more
+    # threads, and lessons taken in order share its prompt cache.
+    workers = min(settings.course_lesson_concurrency, total, getattr(ai.llm, "concurrency", 99))
     with ThreadPoolExecutor(workers, thread_name_prefix="lesson") as pool:
         futures = [pool.submit(one, n, plan) for n, plan in enumerate(outline.lessons, start=1)]
         wait(futures, return_when=FIRST_EXCEPTION)
@@ -218,6 +226,19 @@ def _lessons(
         for future in futures:
             if not future.cancelled():
                 future.result()  # re-raises the first failure
+
+
+def _throttled(report: Callable[[str], None], every: float = 1.0) -> Callable[[str], None]:
+    """`report` called at most once per `every` seconds (a model streams many tokens)."""
+    last = [0.0]
+
+    def hook(message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            report(message)
+
+    return hook
 
 
 def _save_lesson(

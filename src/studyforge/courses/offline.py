@@ -164,7 +164,7 @@ def _title(group: list[Segment], concepts: list[str]) -> str:
     if len(titles) == 1:
         return titles[0]
     main, size = max(named, key=lambda x: x[1])
-    if size * 2 >= sum(s for _, s in named):
+    if size * 3 >= 2 * sum(s for _, s in named):  # one section is most of the lesson
         return main
     if len(titles) == 2:
         return f"{titles[0]} and {titles[1]}"

@@ -42,6 +42,7 @@ class Paragraph(BaseModel):
     citations: list[int] = Field(default_factory=list)
     kind: Literal["prose", "code"] = "prose"
     lang: str | None = Field(None, max_length=40, description="code only: its language")
+    drafted: bool = Field(False, description="worded by a local model (checked), not quoted")
 
 
 class Section(BaseModel):
@@ -125,6 +126,22 @@ SYSTEM = (
     "You are an expert curriculum designer. You write accurate, age-appropriate material and "
     "never state facts that are not in the provided sources."
 )
-OUTLINE = Task("courses.outline", Outline, SYSTEM, _outline_prompt, offline.outline)
-LESSON = Task("courses.lesson", LessonContent, SYSTEM, _lesson_prompt, offline_lesson.lesson)
-CHECKS = Task("courses.checks", Checks, SYSTEM, _checks_prompt, offline_lesson.checks)
+
+
+def _draft(name: str) -> Any:
+    """The local model's drafting step (imported late: drafting imports these schemas)."""
+
+    def step(inputs: Any, output: Any, drafter: Any) -> Any:
+        from studyforge.courses import drafting
+
+        return getattr(drafting, name)(inputs, output, drafter)
+
+    return step
+
+
+OUTLINE = Task("courses.outline", Outline, SYSTEM, _outline_prompt, offline.outline,
+               _draft("draft_outline"))  # fmt: skip
+LESSON = Task("courses.lesson", LessonContent, SYSTEM, _lesson_prompt, offline_lesson.lesson,
+              _draft("draft_lesson"))  # fmt: skip
+CHECKS = Task("courses.checks", Checks, SYSTEM, _checks_prompt, offline_lesson.checks,
+              _draft("draft_checks"))  # fmt: skip
