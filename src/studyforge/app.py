@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from studyforge import __version__
 from studyforge.auth.api import router as auth_router
+from studyforge.auth.throttle import SignInThrottle, ThrottlePolicy
 from studyforge.config import Settings, get_settings
 from studyforge.courses.api import router as courses_router
 from studyforge.documents.api import router as documents_router
@@ -29,7 +32,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = platform is None
-        app.state.platform = platform or build_platform(settings)
+        if owned:
+            app.state.platform = build_platform(settings)
+            app.state.platform.tokens.watch(app.state.platform.sessions)
         try:
             yield
         finally:
@@ -44,8 +49,11 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     )
     if platform is not None:
         app.state.platform = platform
-    install_error_handlers(app)
+        platform.tokens.watch(platform.sessions)
+    app.state.signin_throttle = SignInThrottle(ThrottlePolicy.from_settings(settings))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, exempt=(app.docs_url, app.redoc_url))
+    install_error_handlers(app)  # last: its middleware must wrap the others
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(jobs_router)
@@ -53,6 +61,56 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(courses_router)
     mount_web(app)
     return app
+
+
+# Scripts, styles and htmx come from /static only. Inline <style> blocks in some templates
+# (and htmx's indicator style) need 'unsafe-inline' for styles; scripts get no such leeway.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "media-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+_ALWAYS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+class SecurityHeaders:
+    """`nosniff`, a referrer policy and `X-Frame-Options: DENY` on every response, and a
+    Content-Security-Policy on HTML pages (except the OpenAPI docs, which load from a CDN)."""
+
+    def __init__(self, app: ASGIApp, exempt: tuple[str | None, ...] = ()) -> None:
+        self.app = app
+        self.exempt = {path for path in exempt if path}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with_csp = scope.get("path") not in self.exempt
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _ALWAYS.items():
+                    headers.setdefault(name, value)
+                if with_csp and headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def main_app() -> FastAPI:

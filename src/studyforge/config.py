@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     jwt_ttl_minutes: int = Field(12 * 60, validation_alias=_env("JWT_TTL_MINUTES"))
     # A verified token is trusted this long without another look at its user (0: every time).
     auth_cache_seconds: float = Field(30.0, ge=0, validation_alias=_env("AUTH_CACHE_SECONDS"))
+    # Sign-in throttling (auth/throttle.py): failures per username + address, and per address.
+    signin_max_failures: int = Field(5, ge=1, validation_alias=_env("SIGNIN_MAX_FAILURES"))
+    signin_max_address_failures: int = Field(
+        50, ge=1, validation_alias=_env("SIGNIN_MAX_ADDRESS_FAILURES")
+    )
+    signin_lockout_seconds: float = Field(
+        30.0, gt=0, validation_alias=_env("SIGNIN_LOCKOUT_SECONDS")
+    )
+    signin_max_lockout_seconds: float = Field(
+        900.0, gt=0, validation_alias=_env("SIGNIN_MAX_LOCKOUT_SECONDS")
+    )
+    signin_window_seconds: float = Field(
+        900.0, gt=0, validation_alias=_env("SIGNIN_WINDOW_SECONDS")
+    )
 
     # --- jobs -------------------------------------------------------------------------------
     jobs: Literal["inline", "celery"] = Field("inline", validation_alias=_env("JOBS"))

@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -129,14 +130,54 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("Invalid request", "VALIDATION_ERROR", details), 422)
 
 
-async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error on %s %s: %r", request.method, request.url.path, exc, exc_info=exc)
-    return JSONResponse(error_body("Internal server error", "INTERNAL_ERROR"), 500)
+class UnhandledErrors:
+    """Outermost middleware: an exception nothing else handled becomes one logged 500.
+
+    Registered as middleware rather than as Starlette's `Exception` handler, because that
+    handler re-raises after responding, so the server logged each failure a second time and
+    closed the keep-alive connection. Here the failure is logged once, with its traceback, and
+    the connection stays usable. If the response had already started there is nothing to send,
+    so the exception goes on to the server, which logs it (once) and closes the connection.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            log.error(
+                "unhandled error on %s %s: %r",
+                scope.get("method"),
+                scope.get("path"),
+                exc,
+                exc_info=exc,
+            )
+            response = JSONResponse(error_body("Internal server error", "INTERNAL_ERROR"), 500)
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers that give every error the shared shape."""
+    """Give every error the shared shape; call after adding other middleware (see below).
+
+    `UnhandledErrors` is added here and must wrap every other middleware, and Starlette puts
+    the last one added outermost.
+    """
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unhandled)
+    app.add_middleware(UnhandledErrors)

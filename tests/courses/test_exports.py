@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 
-from studyforge.auth.service import create_user
 from studyforge.courses.export import course_document
 from studyforge.courses.models import Course, CourseStatus, Lesson, LessonBody, LessonCheck
 from studyforge.courses.prompts import LessonContent, LessonPlan
 from studyforge.courses.render import course_html, course_markdown, lesson_markdown
-from studyforge.documents.service import create_document
 from tests.courses.conftest import wait_course, with_sources
+from tests.documents.conftest import ingest
 
 pytestmark = pytest.mark.anyio
 
@@ -50,7 +49,7 @@ def _lesson(number: int, order: list[int], sections: list[dict[str, Any]]) -> Le
         description=f"What lesson {number} covers & why",
         key_concepts=["cell membrane", "osmosis"],
         learning_objectives=["Describe the cell membrane", "Explain osmosis"],
-        sources=[SOURCES[i] for i in order],
+        sources=[dict(SOURCES[i]) for i in order],
     )
     lesson.body = LessonBody(
         content_md="stale", content_json={"sections": sections, "summary": f"Summary {number}."}
@@ -59,7 +58,7 @@ def _lesson(number: int, order: list[int], sections: list[dict[str, Any]]) -> Le
         LessonCheck(
             position=0, kind="multiple_choice", question=f"Which one? {HOSTILE}",
             options=["Osmosis", "Diffusion <b>", "Mitosis"], answer="Osmosis",
-            explanation="Water moves across the membrane.", source=SOURCES[7],
+            explanation="Water moves across the membrane.", source=dict(SOURCES[7]),
         )
     ]  # fmt: skip
     return lesson
@@ -82,7 +81,7 @@ def stored_course() -> Course:
         id=uuid.uuid4(), user_id=uuid.uuid4(), request_id="r", topic="Cells",
         grade_level="Grade 9", title=f"Cells {HOSTILE}", slug="cells",
         description="A course & its description.", status=CourseStatus.READY,
-        sources=list(SOURCES.values()),
+        sources=[dict(source) for source in SOURCES.values()],
         lessons=[_lesson(1, [3, 7, 9], first), _lesson(2, [7, 3], second)],
     )  # fmt: skip
 
@@ -238,22 +237,20 @@ async def _sign_in(client, username: str, password: str) -> None:
 
 
 async def test_lesson_page_shows_code_numbers_and_removed_sources(client, make_user, platform):
-    with platform.sessions.begin() as session:
-        user = create_user(session, f"u{uuid.uuid4().hex[:8]}", "correct horse battery")
-        user_id, username = user.id, user.username
+    username, password = f"u{uuid.uuid4().hex[:8]}", "correct horse battery"
+    user_id, headers = make_user(username, password)
+    doc = await ingest(client, headers, "cells.md", b"# Cells\n\nCells are alive.")
+    doc_id = doc["document_id"]
     course = stored_course()
+    for lesson in course.lessons:  # the stored sources cite this real document (and a gone one)
+        lesson.sources = [
+            {**s, "document_id": doc_id if s["document_id"] == KEPT else s["document_id"]}
+            for s in lesson.sources
+        ]
+    course.user_id = user_id
     with platform.sessions.begin() as session:
-        doc = create_document(
-            session, platform.blobs, user_id=user_id, filename="cells.md",
-            data=b"# Cells\n\nCells are alive.", path="bio/cells.md",
-        )  # fmt: skip
-        doc_id = str(doc.id)
-        for source in course.sources or []:
-            if source["document_id"] == KEPT:
-                source["document_id"] = doc_id
-        course.user_id = user_id
         session.add(course)
-    await _sign_in(client, username, "correct horse battery")
+    await _sign_in(client, username, password)
     page = await client.get(f"/studio/{course.id}/lessons/1")
     assert page.status_code == 200, page.text
     tree = parse(page.text)

@@ -142,7 +142,7 @@ def request(user_id: uuid.UUID, **fields: Any) -> dict[str, Any]:
     body = {
         "request_id": str(uuid.uuid4()),
         "user_id": str(user_id),
-        "topic": "Volcanoes",
+        "topic": "Photosynthesis, volcanoes and the immune system",
         "grade_level": "Grade 8",
         "num_lessons": 2,
         "source_filter": "science/",

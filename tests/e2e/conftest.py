@@ -179,3 +179,19 @@ def sign_in(page: Page, server: Server, path: str) -> None:
 def accept_dialog(dialog: Any) -> None:
     """Confirm a `confirm()` dialog."""
     dialog.accept()
+
+
+@pytest.fixture(scope="module")
+def api(server: Server) -> Iterator[httpx.Client]:
+    """An API client of the test user; the user's courses and documents are deleted afterwards."""
+    with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
+        form = {"username": server.username, "password": server.password}
+        token = client.post("/auth/token", data=form).raise_for_status().json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        try:
+            yield client
+        finally:
+            for course in client.get("/api/courses", params={"limit": 200}).json()["items"]:
+                client.delete(f"/api/courses/{course['id']}")
+            for doc in client.get("/documents", params={"limit": 200}).json()["documents"]:
+                client.delete(f"/document/{doc['document_id']}")

@@ -27,20 +27,6 @@ ID = r"[0-9a-f-]{36}"
 
 
 @pytest.fixture(scope="module")
-def api(server: Server) -> Iterator[httpx.Client]:
-    """An API client of the test user; every course of the user is deleted afterwards."""
-    with httpx.Client(base_url=server.base_url, timeout=HTTP_TIMEOUT) as client:
-        form = {"username": server.username, "password": server.password}
-        token = client.post("/auth/token", data=form).raise_for_status().json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
-        try:
-            yield client
-        finally:
-            for course in client.get("/api/courses", params={"limit": 200}).json()["items"]:
-                client.delete(f"/api/courses/{course['id']}")
-
-
-@pytest.fixture(scope="module")
 def source_document(api: httpx.Client) -> Iterator[str]:
     """The six-topic PDF under `studio-e2e/`, processed; deleted afterwards."""
     files = {"file": ("science.pdf", samples.text_pdf(), "application/pdf")}
@@ -71,7 +57,7 @@ def test_request_watch_read_and_follow_a_citation(
     expect(nav.get_by_role("link", name="Courses")).to_have_attribute("aria-current", "page")
     expect(page.locator("#source-folders option")).to_have_attribute("value", FOLDER)
 
-    page.get_by_label("Topic").fill("Volcanoes")
+    page.get_by_label("Topic").fill("Volcanoes and the immune system")
     page.get_by_label("Number of lessons").fill("2")
     page.get_by_label("Source folder").fill(FOLDER)
     page.get_by_role("button", name="Create course").click()

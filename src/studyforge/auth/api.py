@@ -9,20 +9,25 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from studyforge.auth.deps import CurrentUser
 from studyforge.auth.schemas import Token, UserOut
-from studyforge.auth.service import Principal, authenticate, issue_token
+from studyforge.auth.service import Principal, issue_token
+from studyforge.auth.throttle import request_sign_in
 from studyforge.db import SessionDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=Token)
+@router.post(
+    "/token",
+    response_model=Token,
+    responses={429: {"description": "too many failed sign-ins; see `Retry-After`"}},
+)
 def login(
     request: Request,
     session: SessionDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
-    """Exchange a username and password for a bearer token."""
-    user = authenticate(session, form.username, form.password)
+    """Exchange a username and password for a bearer token (throttled after failures)."""
+    user = request_sign_in(request, session, form.username, form.password)
     settings = request.app.state.platform.settings
     token = issue_token(user, settings.secret_key(), settings.jwt_ttl_minutes)
     return Token(access_token=token, expires_in=settings.jwt_ttl_minutes * 60)

@@ -16,20 +16,25 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def identify(request: Request, token: str) -> Principal:
-    """The token's user, from the platform's cache of recently verified tokens or afresh.
+    """The token's user: from the cache of recently verified tokens for reads, afresh for writes.
 
-    Raises Unauthorized for a forged, expired or malformed token, or an inactive user.
+    Raises Unauthorized for a forged, expired or malformed token, or a deleted or inactive user.
     """
     platform = request.app.state.platform
-    principal = platform.tokens.get(token)
+    if request.method in SAFE_METHODS:
+        cached = platform.tokens.get(token)
+        if cached is not None:
+            return cached
+    # A write always looks at the user row, so a user deleted since the token was cached gets
+    # 401 rather than a write that breaks on its foreign key. The signature and expiry are
+    # checked on every miss; the row is read through `platform.read` (memoised on SQLite
+    # until the next commit anywhere, so a write costs a pragma when nothing changed).
+    user_id, expires = decode_token(token, platform.settings.secret_key())
+    principal = await platform.read(active_principal, user_id)
     if principal is None:
-        # The signature and expiry are checked on every miss; only the user row is read
-        # through `platform.read` (which may memoise it until the database changes).
-        user_id, expires = decode_token(token, platform.settings.secret_key())
-        principal = await platform.read(active_principal, user_id)
-        if principal is None:
-            raise Unauthorized("Invalid token", code="INVALID_TOKEN")
-        platform.tokens.put(token, principal, expires)
+        platform.tokens.forget_user(user_id)  # its other tokens are refused for reads too
+        raise Unauthorized("Invalid token", code="INVALID_TOKEN")
+    platform.tokens.put(token, principal, expires)
     return principal
 
 

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, event, func, inspect, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from studyforge.auth.models import User
 from studyforge.db import utcnow
@@ -123,17 +123,20 @@ def active_principal(conn: Connection, user_id: uuid.UUID) -> Principal | None:
 
 
 class TokenCache:
-    """Tokens verified in the last `ttl` seconds, so a busy client's requests skip the check.
+    """Tokens verified in the last `ttl` seconds, so a busy client's reads skip the check.
 
     A token is trusted from here until the earlier of its expiry and `ttl` seconds after it
-    was verified; a deactivated user is therefore refused again within `ttl` seconds. Keyed by
-    the whole token string, so only a token that passed the signature check is ever a hit.
+    was verified. Writes never use the cache (see `auth.deps.identify`), and a user deleted or
+    deactivated through this process's sessions is forgotten at commit (`watch`), so only a
+    read after a change made elsewhere may still pass, for at most `ttl` seconds. Keyed by the
+    whole token string, so only a token that passed the signature check is ever a hit.
     """
 
     def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
         self.ttl, self.max_entries = ttl, max_entries
         self._entries: dict[str, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
+        self._watched: set[int] = set()
 
     def get(self, token: str) -> Principal | None:
         """The token's user if it was verified recently and is still within its expiry."""
@@ -153,3 +156,55 @@ class TokenCache:
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)), None)
             self._entries[token] = (principal, min(expires, time.time() + self.ttl))
+
+    def forget_user(self, user_id: uuid.UUID) -> None:
+        """Drop every cached token of one user (it was deleted or deactivated)."""
+        with self._lock:
+            stale = [token for token, (who, _) in self._entries.items() if who.id == user_id]
+            for token in stale:
+                del self._entries[token]
+
+    def clear(self) -> None:
+        """Drop every cached token."""
+        with self._lock:
+            self._entries.clear()
+
+    def watch(self, sessions: sessionmaker[Session]) -> None:
+        """Forget users deleted or deactivated through `sessions` once that change commits."""
+        with self._lock:
+            if id(sessions) in self._watched:
+                return
+            self._watched.add(id(sessions))
+        event.listen(sessions, "after_flush", _note_user_changes)
+        event.listen(sessions, "do_orm_execute", _note_bulk_user_changes)
+        event.listen(sessions, "after_rollback", lambda s: s.info.pop(_CHANGED_USERS, None))
+
+        def forget(session: Session) -> None:
+            changed = session.info.pop(_CHANGED_USERS, None)
+            if changed is None:
+                return
+            if _ALL_USERS in changed:
+                self.clear()
+            for user_id in changed - {_ALL_USERS}:
+                self.forget_user(user_id)
+
+        event.listen(sessions, "after_commit", forget)
+
+
+_CHANGED_USERS = "auth.changed_users"
+_ALL_USERS = uuid.UUID(int=0)  # marker: a bulk statement changed users we cannot name
+
+
+def _note_user_changes(session: Session, _context: object) -> None:
+    changed = {obj.id for obj in session.deleted if isinstance(obj, User)}
+    for obj in session.dirty:
+        if isinstance(obj, User) and inspect(obj).attrs.is_active.history.has_changes():
+            changed.add(obj.id)
+    if changed:
+        session.info.setdefault(_CHANGED_USERS, set()).update(changed)
+
+
+def _note_bulk_user_changes(state: ORMExecuteState) -> None:
+    table = getattr(state.statement, "table", None)
+    if (state.is_update or state.is_delete) and getattr(table, "name", None) == "users":
+        state.session.info.setdefault(_CHANGED_USERS, set()).add(_ALL_USERS)

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from studyforge.auth.deps import CurrentUser
+from studyforge.courses import service as course_service
 from studyforge.db import SessionDep
 from studyforge.documents import schemas, service
 from studyforge.documents.models import Document
@@ -38,24 +39,38 @@ def _check_user_id(user_id: str | None, user: CurrentUser) -> None:
 @router.post("/upload", status_code=202, response_model=schemas.DocumentUploaded)
 def upload(
     request: Request,
+    response: Response,
     session: SessionDep,
     user: CurrentUser,
     file: Annotated[UploadFile, File(description="PDF, DOCX, PPTX, TXT, Markdown, HTML, image")],
     path: Annotated[str | None, Form(description="source path, e.g. biology/cells.pdf")] = None,
     generate_notes: Annotated[bool, Form()] = True,
     user_id: Annotated[str | None, Form()] = None,
-) -> Document:
-    """Store a file and start processing it; poll `GET /document/<id>` or the job's events."""
+    skip_duplicate: Annotated[
+        bool, Form(description="if you already have this content: store nothing, answer 200")
+    ] = False,
+) -> schemas.DocumentUploaded:
+    """Store a file and start processing it; poll `GET /document/<id>` or the job's events.
+
+    `duplicate_of` names your document with the same content; with `skip_duplicate` that
+    document is the answer (200) and nothing new is stored or processed.
+    """
     _check_user_id(user_id, user)
     platform = request.app.state.platform
     limit = platform.settings.upload_max_bytes
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise service.FileTooLarge(f"the file is larger than the {limit // (1024 * 1024)} MB limit")
-    return service.create_document(
+    upload = service.upload_document(
         session, platform.blobs, user_id=user.id, filename=file.filename or "upload",
-        data=data, path=path, generate_notes=generate_notes,
+        data=data, path=path, generate_notes=generate_notes, skip_duplicate=skip_duplicate,
     )  # fmt: skip
+    if upload.skipped:
+        response.status_code = 200
+    body = schemas.DocumentUploaded.model_validate(upload.document)
+    if upload.duplicate_of is not None:
+        body.duplicate_of, body.duplicate_path = upload.duplicate_of.id, upload.duplicate_of.path
+    return body
 
 
 @router.get("/documents", response_model=schemas.DocumentList)
@@ -94,11 +109,13 @@ def process(doc: DocumentDep, session: SessionDep) -> schemas.ProcessStarted:
     return schemas.ProcessStarted(document_id=doc.id, job_id=job.id)
 
 
-@router.delete("/document/{document_id}", status_code=204)
-def delete(request: Request, doc: DocumentDep, session: SessionDep) -> Response:
-    """Delete the document, its passages and its file."""
+@router.delete("/document/{document_id}", response_model=schemas.DocumentDeleted)
+def delete(request: Request, doc: DocumentDep, session: SessionDep) -> schemas.DocumentDeleted:
+    """Delete the document, its passages and its file; names the courses that cite it."""
+    citing = course_service.citing_courses(session, doc.user_id, doc.id)
     service.delete_document(session, request.app.state.platform.blobs, doc)
-    return Response(status_code=204)
+    courses = [schemas.CitingCourse(id=c.id, title=c.title or c.topic) for c in citing]
+    return schemas.DocumentDeleted(document_id=doc.id, courses=courses)
 
 
 @router.post("/api/search", response_model=schemas.SearchResults, tags=["search"])

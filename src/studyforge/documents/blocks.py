@@ -65,6 +65,38 @@ class HeadingPath:
         return " > ".join(t for _, t in self.stack)[:HEADING_PATH_MAX] or None
 
 
+class ListItems:
+    """List handling shared by the Markdown and reStructuredText parsers: an item's first
+    paragraph joins the list, nested lists are indented, anything else ends the list."""
+
+    blocks: list[Block]
+    headings: HeadingPath
+
+    def parse(self, lines: list[str]) -> list[Block]:
+        """Parse lines into blocks (the parser's own method)."""
+        raise NotImplementedError
+
+    def _item(self, marker: str, body: list[str], items: list[str]) -> list[str]:
+        """Add one list item (its first paragraph) to `items`; other content flushes them."""
+        start = len(self.blocks)
+        added = self.parse(body)
+        del self.blocks[start:]
+        first = added.pop(0).text if added and added[0].kind == "prose" else ""
+        items.append((marker + first).rstrip())
+        for block in added:
+            if block.kind == "list":
+                items.extend("  " + x for x in block.text.split("\n"))
+            else:
+                self._flush_list(items)
+                items = []
+                self.blocks.append(block)
+        return items
+
+    def _flush_list(self, items: list[str]) -> None:
+        if items:
+            self.blocks.append(Block("\n".join(items), None, self.headings.path(), "list"))
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Typographic ligatures and the soft hyphen, as PDF text layers often carry them.
 _LIGATURES = str.maketrans(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from studyforge.documents.blocks import Block, HeadingPath, clean, clean_code
+from studyforge.documents.blocks import Block, HeadingPath, ListItems, clean, clean_code
 from studyforge.documents.htmltext import html_blocks
 from studyforge.documents.rst import code_lang, rst_blocks
 
@@ -53,7 +53,7 @@ def _starts_block(line: str) -> bool:
     )  # fmt: skip
 
 
-class _Markdown:
+class _Markdown(ListItems):
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.headings = HeadingPath()
@@ -198,26 +198,6 @@ class _Markdown:
             i = end
         self._flush_list(items)
         return i
-
-    def _item(self, marker: str, body: list[str], items: list[str]) -> list[str]:
-        """Add one list item (its first paragraph) to `items`; other content flushes them."""
-        start = len(self.blocks)
-        added = self.parse(body)
-        del self.blocks[start:]
-        first = added.pop(0).text if added and added[0].kind == "prose" else ""
-        items.append((marker + first).rstrip())
-        for block in added:
-            if block.kind == "list":
-                items.extend("  " + x for x in block.text.split("\n"))
-            else:
-                self._flush_list(items)
-                items = []
-                self.blocks.append(block)
-        return items
-
-    def _flush_list(self, items: list[str]) -> None:
-        if items:
-            self.blocks.append(Block("\n".join(items), None, self.headings.path(), "list"))
 
 
 def markdown_blocks(text: str) -> list[Block]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from studyforge.documents.blocks import Block, HeadingPath, clean, clean_code
+from studyforge.documents.blocks import Block, HeadingPath, ListItems, clean, clean_code
 from studyforge.documents.rst_parts import (
     API,
     CODE_DIRECTIVES,
@@ -120,7 +120,7 @@ def _prescan(lines: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     return labels, subs
 
 
-class _Rst:
+class _Rst(ListItems):
     def __init__(self, lines: list[str]) -> None:
         self.blocks: list[Block] = []
         self.headings = HeadingPath()
@@ -284,28 +284,6 @@ class _Rst:
                 i += 1
         self._flush_list(items)
         return i
-
-    def _item(self, marker: str, body: list[str], items: list[str]) -> list[str]:
-        """Add one list item (its first paragraph) to `items`; other content flushes them."""
-        start = len(self.blocks)
-        added = self.parse(body)
-        del self.blocks[start:]
-        if added and added[0].kind == "prose":
-            items.append(marker + added.pop(0).text)
-        else:
-            items.append(marker.rstrip())
-        for block in added:
-            if block.kind == "list":
-                items.extend("  " + x for x in block.text.split("\n"))
-            else:
-                self._flush_list(items)
-                items = []
-                self.blocks.append(block)
-        return items
-
-    def _flush_list(self, items: list[str]) -> None:
-        if items:
-            self.blocks.append(Block("\n".join(items), None, self.headings.path(), "list"))
 
     def _field(self, lines: list[str], i: int) -> int | None:
         match = _FIELD.match(lines[i])

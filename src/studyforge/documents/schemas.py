@@ -22,6 +22,25 @@ class DocumentUploaded(BaseModel):
     s3_key: str
     uploaded_at: datetime
     job_id: uuid.UUID | None = None
+    duplicate_of: uuid.UUID | None = Field(
+        None, description="your document with the same content (sha256), if you have one"
+    )
+    duplicate_path: str | None = Field(None, description="that document's source path")
+
+
+class CitingCourse(BaseModel):
+    """A course whose sources cite a document."""
+
+    id: uuid.UUID
+    title: str
+
+
+class DocumentDeleted(BaseModel):
+    """`DELETE /document/<id>` answer: the courses that cited it now show the source as removed."""
+
+    document_id: uuid.UUID
+    deleted: bool = True
+    courses: list[CitingCourse]
 
 
 class DocumentSummary(BaseModel):
@@ -89,6 +108,7 @@ class SearchHit(BaseModel):
     path: str
     page: int | None
     heading: str | None
+    kind: str = Field("prose", description="prose, code or table")
     text: str
     score: float
     start: int

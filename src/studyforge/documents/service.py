@@ -6,9 +6,11 @@ import hashlib
 import posixpath
 import unicodedata
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, case, delete, select
 from sqlalchemy.orm import Session
 
 from studyforge.ai.embeddings import Embedder
@@ -111,6 +113,58 @@ def create_document(
     return doc
 
 
+@dataclass(frozen=True)
+class Upload:
+    """An upload's outcome: the document answered with and the one it duplicates, if any."""
+
+    document: Document
+    duplicate_of: Document | None
+    skipped: bool = False
+
+
+def find_duplicate(session: Session, user_id: uuid.UUID, sha256: str) -> Document | None:
+    """The user's document with this content (sha256): a processed one first, then the oldest."""
+    failed_last = case((Document.status == DocumentStatus.FAILED, 1), else_=0)
+    stmt = (
+        select(Document)
+        .where(Document.user_id == user_id, Document.sha256 == sha256)
+        .order_by(failed_last, Document.created_at, Document.id)
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def upload_document(
+    session: Session,
+    blobs: BlobStore,
+    *,
+    user_id: uuid.UUID,
+    filename: str,
+    data: bytes,
+    path: str | None = None,
+    generate_notes: bool = True,
+    skip_duplicate: bool = False,
+) -> Upload:
+    """Store an upload, flagging content already in the library (or skipping it, if asked)."""
+    duplicate = find_duplicate(session, user_id, hashlib.sha256(data).hexdigest()) if data else None
+    if duplicate is not None and skip_duplicate:
+        return Upload(duplicate, duplicate, skipped=True)
+    doc = create_document(
+        session, blobs, user_id=user_id, filename=filename, data=data, path=path,
+        generate_notes=generate_notes,
+    )  # fmt: skip
+    return Upload(doc, duplicate)
+
+
+def existing_ids(session: Session, user_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `ids` that are documents of the user (the others were deleted, or never were)."""
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    stmt = select(Document.id).where(Document.user_id == user_id, Document.id.in_(wanted))
+    return set(session.scalars(stmt))
+
+
 def uploaded_payload(doc: Document) -> dict[str, Any]:
     """The `document.uploaded` event body."""
     return {
@@ -204,5 +258,6 @@ def retrieve(
 def _hit(p: Passage, filename: str, score: float) -> SearchHit:
     return SearchHit(
         document_id=p.document_id, filename=filename, path=p.path, page=p.page,
-        heading=p.heading, text=p.text, score=round(score, 6), start=p.start, end=p.end,
+        heading=p.heading, kind=p.kind, text=p.text, score=round(score, 6), start=p.start,
+        end=p.end,
     )  # fmt: skip

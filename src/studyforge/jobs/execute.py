@@ -140,11 +140,18 @@ class Executor:
                     result = spec.func(ctx, **row.params)
                 except JobCancelled:
                     session.rollback()
+                    log.warning("job %s (%s) cancelled", row.id, row.kind)
                     self._finish(row, JobStatus.CANCELLED, "Cancelled")
                     return None
                 except spec.transient as exc:
                     session.rollback()
                     return self._retry_or_fail(row, exc)
+                except AppError as exc:
+                    # An expected failure ("no passages match"): its message says it all.
+                    session.rollback()
+                    log.warning("job %s (%s) failed: %s", row.id, row.kind, _describe(exc))
+                    self._finish(row, JobStatus.FAILED, _describe(exc))
+                    return None
                 except Exception as exc:
                     session.rollback()
                     log.exception("job %s (%s) failed", row.id, row.kind)
@@ -171,6 +178,13 @@ class Executor:
 
     def _retry_or_fail(self, row: Job, exc: BaseException) -> float | None:
         if row.attempts >= row.max_attempts:
+            log.warning(
+                "job %s (%s) failed after %d attempts: %s",
+                row.id,
+                row.kind,
+                row.attempts,
+                _describe(exc),
+            )
             self._finish(row, JobStatus.FAILED, _describe(exc))
             return None
         delay = self.backoff * (2 ** (row.attempts - 1))

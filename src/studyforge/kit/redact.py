@@ -18,20 +18,46 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"), "[api-key]"),
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
-    (
-        re.compile(r"(?<![\w.:])\+?\d{1,3}[ -]?\(?\d{2,4}\)?[ -]\d{3,4}[ -]?\d{3,4}(?![\w.])"),
-        "[phone]",
-    ),
-    (re.compile(r"\+\d{10,14}\b"), "[phone]"),
     (re.compile(r"(?i)(://[^:/@\s]+:)[^@\s]+@"), r"\1[redacted]@"),
 ]
 
+# Phone numbers are recognised by shape alone (digit groups), and ids have digit groups too:
+# a UUID such as 7150b4d7-1234-5678-9012-874f2f72ab44 once lost its middle to "[phone]". So the
+# phone patterns never look inside an id (a UUID, or a hex digest or id of 16+ characters),
+# and a number must stand alone: not joined to letters or digits directly or by a hyphen, dot,
+# colon or slash (a job key, a version, a path, a time); a full stop may still end it.
+_IDS = re.compile(
+    r"(?i)(?<![0-9a-f])[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}(?![0-9a-f])"
+    r"|(?<!\w)[0-9a-f]{16,}(?!\w)"
+)
+_ALONE_BEFORE = r"(?<!\w)(?<!\w[.:/-])"
+_ALONE_AFTER = r"(?![\w]|[.:/-]\w)"
+_PHONES: list[re.Pattern[str]] = [
+    re.compile(
+        _ALONE_BEFORE + r"\+?\d{1,3}[ -]?\(?\d{2,4}\)?[ -]\d{3,4}[ -]?\d{3,4}" + _ALONE_AFTER
+    ),
+    re.compile(_ALONE_BEFORE + r"\+\d{10,14}" + _ALONE_AFTER),
+]
+
+
+def _redact_phones(text: str) -> str:
+    for pattern in _PHONES:
+        text = pattern.sub("[phone]", text)
+    return text
+
 
 def redact(text: str) -> str:
-    """Replace emails, phone numbers, tokens, API keys and passwords with placeholders."""
+    """Replace emails, phone numbers, tokens, API keys and passwords; ids stay as they are."""
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
-    return text
+    parts: list[str] = []
+    end = 0
+    for match in _IDS.finditer(text):
+        parts.append(_redact_phones(text[end : match.start()]))
+        parts.append(match.group())
+        end = match.end()
+    parts.append(_redact_phones(text[end:]))
+    return "".join(parts)
 
 
 _installed = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -23,6 +23,7 @@ from studyforge.auth.deps import CurrentUser
 from studyforge.auth.service import Principal
 from studyforge.courses import service
 from studyforge.courses.models import Course, CourseStatus, Lesson
+from studyforge.courses.render import Numbering, code_lang
 from studyforge.courses.schemas import CourseRequest
 from studyforge.db import SessionDep
 from studyforge.documents.models import Document
@@ -60,24 +61,31 @@ class CourseRow:
 
 @dataclass(frozen=True)
 class SourceRef:
-    """A numbered source of a lesson and the Documents page link to its passage."""
+    """A numbered source of a lesson (1..n, as in the exports) and where its citations link.
+
+    A source whose document was deleted links to its entry in the lesson's source list, which
+    says so, instead of to a page that no longer exists.
+    """
 
     number: int
     href: str
     source: dict[str, Any]
+    removed: bool = False
 
 
 @dataclass
 class Paragraph:
-    """A paragraph of lesson text with the sources it cites."""
+    """A paragraph of lesson text (or a code example) with the sources it cites."""
 
     text: str
     cites: list[SourceRef] = field(default_factory=list)
+    kind: str = "prose"
+    lang: str | None = None
 
 
 @dataclass
 class Section:
-    """A headed section of a lesson."""
+    """A section of a lesson; an empty heading gets no heading element."""
 
     heading: str
     paragraphs: list[Paragraph] = field(default_factory=list)
@@ -90,13 +98,17 @@ def passage_href(source: dict[str, Any]) -> str:
     return f"{LIBRARY}/{source.get('document_id')}#{anchor}"
 
 
-def source_refs(sources: Sequence[dict[str, Any]]) -> dict[int, SourceRef]:
-    """The lesson's sources by their course-wide index, numbered `index + 1` as in exports."""
+def source_refs(
+    sources: Sequence[dict[str, Any]], removed: Collection[str] = ()
+) -> dict[int, SourceRef]:
+    """The lesson's sources by their course-wide index, numbered 1..n as in the exports."""
     refs: dict[int, SourceRef] = {}
-    for source in sources:
-        index = source.get("index")
-        if isinstance(index, int) and source.get("document_id"):
-            refs[index] = SourceRef(index + 1, passage_href(source), source)
+    for entry in Numbering(sources, removed).entries:
+        source = entry.source
+        if not source.get("document_id"):
+            continue
+        href = f"#source-{entry.number}" if entry.removed else passage_href(source)
+        refs[source["index"]] = SourceRef(entry.number, href, source, entry.removed)
     return refs
 
 
@@ -104,10 +116,13 @@ def lesson_sections(content: dict[str, Any] | None, refs: dict[int, SourceRef]) 
     """The lesson's sections with each citation resolved to its source (unknown ones dropped)."""
     sections: list[Section] = []
     for raw in (content or {}).get("sections") or []:
-        section = Section(str(raw.get("heading") or ""))
+        section = Section(str(raw.get("heading") or "").strip())
         for para in raw.get("paragraphs") or []:
-            cites = [refs[i] for i in para.get("citations") or [] if i in refs]
-            section.paragraphs.append(Paragraph(str(para.get("text") or ""), cites))
+            cited = dict.fromkeys(i for i in para.get("citations") or [] if i in refs)
+            kind = "code" if para.get("kind") == "code" else "prose"
+            lang = code_lang(para.get("lang")) or None
+            text = str(para.get("text") or "")
+            section.paragraphs.append(Paragraph(text, [refs[i] for i in cited], kind, lang))
         sections.append(section)
     return sections
 
@@ -291,7 +306,7 @@ def lesson_page(
     lesson = lessons.get(number)
     if course is None or lesson is None:
         return _not_found(request, user, "lesson")
-    refs = source_refs(lesson.sources)
+    refs = source_refs(lesson.sources, service.removed_documents(session, course))
     context = {
         "course": course,
         "lesson": lesson,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from studyforge.auth.deps import CurrentUser
 from studyforge.auth.service import Principal
+from studyforge.courses import service as course_service
 from studyforge.db import SessionDep
 from studyforge.documents import service
 from studyforge.documents.models import Document, DocumentStatus, Passage
@@ -198,11 +199,21 @@ def document_page(
         "doc": doc,
         "job": _job(session, user, doc),
         "sections": sections,
-        "points": [p for p in notes.get("points") or [] if isinstance(p, dict)],
+        "guide": _study_guide(notes),
         "key_terms": [str(t) for t in notes.get("key_terms") or []],
         "extractive": bool(notes.get("extractive")),
+        "citing": course_service.citing_courses(session, user.id, doc.id),
     }
     return render(request, "document.html", context, user=user)
+
+
+def _study_guide(notes: dict[str, Any]) -> list[dict[str, Any]]:
+    """The notes' sections (older notes have only points: one untitled section of them)."""
+    sections = notes.get("sections")
+    if not isinstance(sections, list):
+        points = [p for p in notes.get("points") or [] if isinstance(p, dict)]
+        return [{"title": None, "points": points, "key_terms": []}] if points else []
+    return [s for s in sections if isinstance(s, dict) and (s.get("points") or s.get("title"))]
 
 
 @router.get(f"/ui{LIBRARY}/{{document_id}}/status")

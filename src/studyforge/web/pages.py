@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from studyforge import __version__
 from studyforge.auth.deps import COOKIE_NAME, identify
-from studyforge.auth.service import Principal, authenticate, issue_token
+from studyforge.auth.service import Principal, issue_token
+from studyforge.auth.throttle import TooManyAttempts, request_sign_in
 from studyforge.config import Settings
 from studyforge.db import SessionDep, utcnow
 from studyforge.errors import Unauthorized
@@ -243,11 +244,14 @@ def login_submit(
     try:
         if not username or not password:
             raise Unauthorized("Enter your username and password", code="MISSING_CREDENTIALS")
-        user = authenticate(session, username, password)
-    except Unauthorized as exc:
+        user = request_sign_in(request, session, username, password)
+    except (Unauthorized, TooManyAttempts) as exc:
         # The password is never sent back; the username is, so it need not be typed again.
         context = {"next": target, "username": username[:MAX_ECHOED_USERNAME], "error": exc.message}
-        return render(request, "login.html", context, status_code=401)
+        page = render(request, "login.html", context, status_code=exc.status)
+        if isinstance(exc, TooManyAttempts):
+            page.headers.update(exc.headers or {})
+        return page
     settings = _settings(request)
     token = issue_token(user, settings.secret_key(), settings.jwt_ttl_minutes)
     response = RedirectResponse(target, status_code=303)

@@ -94,36 +94,6 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 2]
 
 
-def keyphrases(text: str, limit: int = 10) -> list[str]:
-    """Frequent 1-3 word phrases free of stopwords, longest variant first; as written in text."""
-    counts: Counter[str] = Counter()
-    surface: dict[str, str] = {}
-    for sentence in split_sentences(text):
-        tokens = _WORD.findall(sentence.text)
-        for n in (1, 2, 3):
-            for i in range(len(tokens) - n + 1):
-                gram = tokens[i : i + n]
-                lowered = [t.lower() for t in gram]
-                if any(t in STOPWORDS or len(t) < 3 for t in lowered):
-                    continue
-                key = " ".join(lowered)
-                counts[key] += 1
-                surface.setdefault(key, " ".join(gram))
-    # Repetition matters most; longer phrases are more specific; one-offs are weak evidence.
-    scored = {
-        key: count**1.5 * (1.0 + 0.5 * key.count(" ")) * (1.0 if count > 1 else 0.5)
-        for key, count in counts.items()
-    }
-    chosen: list[str] = []
-    for key in sorted(scored, key=lambda k: (-scored[k], k)):
-        if any(key in other or other in key for other in chosen):
-            continue
-        chosen.append(key)
-        if len(chosen) >= limit:
-            break
-    return [surface[key] for key in chosen]
-
-
 def central_sentences(sentences: Sequence[str], limit: int, diversity: float = 0.7) -> list[int]:
     """Indices of the most central, non-redundant sentences (TF-IDF TextRank + MMR)."""
     bags = [Counter(content_words(s)) for s in sentences]

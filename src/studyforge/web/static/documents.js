@@ -18,11 +18,53 @@
     return "Upload failed (" + (xhr.status || "network error") + ").";
   }
 
+  // 202: stored (maybe again: `duplicate_of`); 200: the same content was already there, skipped.
+  function uploadedMessage(xhr, name) {
+    var body = {};
+    try {
+      body = JSON.parse(xhr.responseText) || {};
+    } catch (ignored) {
+      // An empty or non-JSON body still means the upload was accepted.
+    }
+    var existing = body.duplicate_path || body.path;
+    if (xhr.status === 200) {
+      return "You already have this file as " + existing + " — skipped.";
+    }
+    if (body.duplicate_of) {
+      return "Uploaded " + name + ". You already have this file as " + existing +
+        " — uploaded again anyway. Processing…";
+    }
+    return "Uploaded " + name + ". Processing…";
+  }
+
+  var KEPT_STATUS = "studyforge.upload-status";
+
   function refreshList() {
     if (window.htmx) {
       document.body.dispatchEvent(new CustomEvent("documents-changed"));
     } else {
+      // Without htmx the page reloads to show the new row: keep the message across the reload.
+      var status = document.getElementById("upload-status");
+      try {
+        window.sessionStorage.setItem(KEPT_STATUS, status ? status.textContent : "");
+      } catch (ignored) {
+        // Storage may be disabled; the list still refreshes, only the message is lost.
+      }
       window.location.reload();
+    }
+  }
+
+  function restoreStatus() {
+    var status = document.getElementById("upload-status");
+    var text = null;
+    try {
+      text = window.sessionStorage.getItem(KEPT_STATUS);
+      window.sessionStorage.removeItem(KEPT_STATUS);
+    } catch (ignored) {
+      return;
+    }
+    if (status && text) {
+      status.textContent = text;
     }
   }
 
@@ -62,10 +104,10 @@
     });
     xhr.addEventListener("load", function () {
       button.disabled = false;
-      if (xhr.status === 202) {
+      if (xhr.status === 202 || xhr.status === 200) {
         show(100);
         status.classList.remove("upload-error");
-        status.textContent = "Uploaded " + name + ". Processing…";
+        status.textContent = uploadedMessage(xhr, name);
         form.reset();
         refreshList();
       } else {
@@ -87,6 +129,8 @@
     status.textContent = "Uploading " + name + "…";
     xhr.send(data);
   }
+
+  restoreStatus();
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
