@@ -15,6 +15,7 @@ def main() -> None:
         "jobs": "bench.job_overhead",
         "api": "bench.api_throughput",
         "documents": "bench.documents",
+        "search_load": "bench.search_load",
         "courses": "bench.courses",
         "quality": "bench.quality",
     }

@@ -20,6 +20,7 @@ JSON, floating point, classes, logging). For each course the table prints:
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import time
@@ -40,6 +41,7 @@ from studyforge.courses.schemas import CourseRequest
 from studyforge.courses.service import request_course
 from studyforge.documents.models import Document, DocumentStatus, Passage
 from studyforge.documents.service import create_document
+from studyforge.jobs.models import Job
 from studyforge.migrate import upgrade
 from studyforge.platform import Platform, build_platform
 
@@ -95,7 +97,7 @@ def _metrics(platform: Platform, course: Course, ids: dict[str, str], own: str) 
     sentences = cited = fenced = used_own = used = 0
     for lesson in course.lessons:
         title = lesson.title.rsplit(" (part ", 1)[0]
-        titles += title in headings
+        titles += _made_of_headings(title, headings)
         concepts += len(lesson.key_concepts)
         good_concepts += sum(c.lower() in prose and not code_like(c) for c in lesson.key_concepts)
         one_section += len({s.get("heading") for s in lesson.sources}) == 1
@@ -121,6 +123,14 @@ def _metrics(platform: Platform, course: Course, ids: dict[str, str], own: str) 
         "cited": cited / max(sentences, 1), "one": one_section / n,
         "code": f"{fenced}/{code_sources}", "own": used_own / max(used, 1),
     }  # fmt: skip
+
+
+def _made_of_headings(title: str, headings: set[str]) -> bool:
+    """A heading, or headings joined as "A and B" / "A, B and C" / "A, B, C and more"."""
+    rest = title
+    for heading in sorted(headings, key=len, reverse=True):
+        rest = rest.replace(heading, "")
+    return rest != title and not re.sub(r",|\band\b|\bmore\b|\s", "", rest)
 
 
 def _run(platform: Platform, user: uuid.UUID, topic: str, lessons: int) -> tuple[Course, float]:
@@ -157,9 +167,9 @@ def main() -> None:
     llm = args[args.index("--llm") + 1] if "--llm" in args else "offline"
     only = {int(n) for n in args[args.index("--only") + 1].split(",")} if "--only" in args else None
     rows = [
-        f"| # | course ({llm}) | lessons | wall | tokens in/out | titles | concepts | cited "
-        "| one section | code | own doc | refused |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        f"| # | course ({llm}) | lessons | wall | tokens in/out | drafted/fell back | titles "
+        "| concepts | cited | one section | code | own doc | refused |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     shown = ""
     with tempfile.TemporaryDirectory() as tmp:
@@ -191,7 +201,11 @@ def main() -> None:
 def _row(number: int, platform: Platform, course: Course, wall: float, ids: dict[str, str],
          own: str | None) -> str:  # fmt: skip
     tokens = f"{course.prompt_tokens}/{course.completion_tokens}"
-    head = f"| {number} | {course.topic} | {len(course.lessons)} | {wall:.1f} s | {tokens} "
+    with platform.sessions() as s:
+        usage = (s.get(Job, course.job_id).usage or {}) if course.job_id else {}
+    drafts = f"{usage.get('drafted', 0)}/{usage.get('fallbacks', 0)}"
+    head = (f"| {number} | {course.topic} | {len(course.lessons)} | {wall:.1f} s | {tokens} "
+            f"| {drafts} ")  # fmt: skip
     if own is None:
         refused = course.status is CourseStatus.FAILED and "don't cover" in (
             course.error_message or ""

@@ -29,7 +29,8 @@ def outline(inputs: dict[str, Any]) -> dict[str, Any]:
     n = int(inputs["num_lessons"])
     sources: list[Source] = inputs["sources"]
     groups = _partition(_segments(sources), n)
-    lessons = [_plan(group) for group in groups]
+    paths = [s.get("heading") or "" for s in sources]
+    lessons = [_plan(group, paths) for group in groups]
     _number_parts(lessons)
     statements = [s for s in prose_sentences(sources) if len(s[1].split()) >= 6]
     return {
@@ -132,14 +133,14 @@ def _number_parts(lessons: list[dict[str, Any]]) -> None:
             plan["title"] = f"{title} (part {numbers[title]})"
 
 
-def _plan(group: list[Segment]) -> dict[str, Any]:
+def _plan(group: list[Segment], paths: list[str]) -> dict[str, Any]:
     """One lesson of the outline from consecutive segments."""
     sources = [s for segment in group for s in segment]
     sentences = prose_sentences(sources)
     prose = " ".join(t for _, t in sentences)
     headings = [title_of(h) for seg in group if (h := seg[0].get("heading"))]
     concepts = key_terms(prose, headings, 5)
-    title = _title(group, concepts)
+    title = _title(group, concepts, paths)
     main = max(group, key=lambda seg: _size([seg]))  # the section the lesson is titled by
     description = _description(prose_sentences(main)) if len(group) > 1 else ""
     description = description or _description(sentences)
@@ -153,11 +154,17 @@ def _plan(group: list[Segment]) -> dict[str, Any]:
     }
 
 
-def _title(group: list[Segment], concepts: list[str]) -> str:
+def _title(group: list[Segment], concepts: list[str], paths: list[str]) -> str:
     """The heading of the group's main section, or "A and B" for two equal ones, or the
-    common parent heading; a key term of the text where there are no headings."""
-    named = [(title_of(seg[0].get("heading")), _size([seg])) for seg in group]
-    named = [(t, size) for t, size in named if t]
+    parent heading when the group holds all of its sections, else "A, B and C" ("and more"
+    beyond three); a key term of the text where there are no headings."""
+    paths_here = [seg[0].get("heading") or "" for seg in group]
+    # A chapter's introduction merged with its first sections does not name the lesson.
+    named = [
+        (title_of(path), _size([seg]))
+        for path, seg in zip(paths_here, group, strict=True)
+        if path and not any(other.startswith(path + " > ") for other in paths_here)
+    ]
     if not named:
         return concepts[0][:1].upper() + concepts[0][1:] if concepts else "Overview"
     titles = list(dict.fromkeys(t for t, _ in named))
@@ -168,20 +175,23 @@ def _title(group: list[Segment], concepts: list[str]) -> str:
         return main
     if len(titles) == 2:
         return f"{titles[0]} and {titles[1]}"
-    parent = _common_parent([seg[0].get("heading") or "" for seg in group])
-    return parent or f"{titles[0]}, {titles[1]} and {titles[2]}" + (
-        " and more" if len(titles) > 3 else ""
-    )
+    mine = {seg[0].get("heading") or "" for seg in group}
+    parent = _common_parent(sorted(mine))
+    if parent and all(p in mine for p in paths if _common_parent([p, *mine]) == parent):
+        return strip_numbering(parent.rsplit(" > ", 1)[-1])
+    listed = f"{titles[0]}, {titles[1]} and {titles[2]}"
+    return listed if len(titles) == 3 else f"{titles[0]}, {titles[1]}, {titles[2]} and more"
 
 
 def _common_parent(paths: list[str]) -> str:
+    """The longest heading path all of `paths` lie under ("" if none)."""
     parts = [p.split(" > ") for p in paths]
     common = []
     for level in zip(*parts, strict=False):
         if len(set(level)) != 1:
             break
         common.append(level[0])
-    return strip_numbering(common[-1]) if common else ""
+    return " > ".join(common)
 
 
 def _description(sentences: list[tuple[int, str]]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from typing import Any
 
 from studyforge.ai.offline.terms import code_like, defined_terms
@@ -128,13 +129,17 @@ def _overlap(a: str, b: str) -> bool:
     return a.lower() in b.lower() or b.lower() in a.lower()
 
 
+def _whole(concept: str) -> re.Pattern[str]:
+    """The concept as whole words ("error message" is not in "error messages")."""
+    return re.compile(rf"(?<![\w-]){re.escape(concept)}(?![\w-])", re.IGNORECASE)
+
+
 def _contains(text: str, concept: str) -> bool:
-    return concept.lower() in text.lower()
+    return _whole(concept).search(text) is not None
 
 
 def _blank(text: str, concept: str, replacement: str) -> str:
-    start = text.lower().index(concept.lower())
-    return text[:start] + replacement + text[start + len(concept) :]
+    return _whole(concept).sub(lambda _: replacement, text, count=1)
 
 
 def _cloze(index: int, text: str, concept: str, others: list[str]) -> dict[str, Any]:
