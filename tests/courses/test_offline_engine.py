@@ -176,3 +176,22 @@ def test_key_terms_are_defined_or_stressed_phrases():
         assert junk not in terms
     assert code_like("x = int(input())") and code_like(">>> 10 * (1/0)")
     assert not code_like("The try statement works as follows.")
+
+
+def test_sources_without_headings_are_cut_by_topic_and_named_by_their_terms():
+    topics = {
+        "tides": "Ocean tides rise and fall twice a day. The tidal range depends on the Moon. "
+        "Spring tides come when the Sun and Moon align. Neap tides come at quarter moons.",
+        "glaciers": "A glacier is a persistent body of dense ice. Glacier ice flows slowly "
+        "downhill under its own weight. Glacier retreat follows warmer summers. Valley "
+        "glaciers carve U-shaped valleys.",
+    }
+    sources = [
+        {"index": i, "document_id": "d", "path": "notes.txt", "page": None, "heading": None,
+         "kind": "prose", "text": text}
+        for i, text in enumerate([topics["tides"]] * 2 + [topics["glaciers"]] * 2)
+    ]  # fmt: skip
+    lessons = offline.outline({"topic": "Earth", "num_lessons": 2, "sources": sources})["lessons"]
+    assert [x["sources"] for x in lessons] == [[0, 1], [2, 3]]  # cut where the subject changes
+    for lesson, words in zip(lessons, (topics["tides"], topics["glaciers"]), strict=True):
+        assert lesson["title"].lower() in words.lower() and not code_like(lesson["title"])
