@@ -26,13 +26,33 @@ _FILLER_TEXT = """
     false like also already always never often usually sometimes rather quite really well
     see shown show shows make makes made take takes get gets got set sets put puts let lets
     say says said called call calls way means mean meaning let's here there yes okay way
-    able unable whether either neither per via etc versus allows allow provides provide
+    able unable whether either neither per via etc versus twice once allows allow provides provide
     contains contain includes include requires require gives give becomes become causes cause
     happens happen occurs occur tells tell helps help creates create defines define describes
     describe prints raises handles works starts ends looks seems needs wants tries keeps goes
     comes takes gets means explains explain discusses discuss introduces introduce
     """
 _FILLER = frozenset(_FILLER_TEXT.split())
+# Common verbs: a phrase never ends in one of their forms ("tides come", "ice flows"), unless
+# the word is mostly a noun in teaching text (NOUNISH).
+_VERB_TEXT = """
+    accept add affect agree align allow appear apply arise ask assume become begin believe
+    belong break bring build carry catch cause change choose claim come compare consider
+    consist contain continue convert correspond create decide decrease define depend derive
+    describe determine develop differ die do drive drop eat enable end enter escape exist
+    expect explain express fall feel fill find flow fly follow force form get give go grow
+    happen hold include increase indicate involve keep know lead learn leave let lie like
+    live look lose make mean meet melt move need occur offer open pass pay perform place
+    play point prefer prevent produce protect prove provide pull push put raise reach read
+    receive reduce refer reflect release remain remove repeat replace require rest return
+    rise run say see seem send serve set show sit spend split stand start stay stop store
+    suggest support take talk tell tend think travel try turn understand use vary wait walk
+    want watch wear win work write yield
+    """
+_NOUNISH_TEXT = """change form point return set store test use work run rest support release
+    place order drop end start force lead type"""
+_NOUNISH = frozenset(_NOUNISH_TEXT.split())
+_VERBS = frozenset(_VERB_TEXT.split())
 _DEFINED = [
     # "... are called exceptions", "... is known as the call stack", "also known as X"
     re.compile(
@@ -79,6 +99,27 @@ def _plain(word: str) -> bool:
     )
 
 
+def _verb_form(word: str, inflected_only: bool = False) -> bool:
+    """A form of a common verb (come, comes, -es, -ed, -d), not a word mostly used as a
+    noun; with `inflected_only`, the base form does not count."""
+    w = word.lower()
+    stems = {
+        w[:-1] if w.endswith("s") else "",
+        w[:-2] if w.endswith(("es", "ed")) else "",
+        w[:-1] if w.endswith("d") else "",
+        w[:-3] + "y" if w.endswith("ies") else "",
+    }
+    if not inflected_only:
+        stems.add(w)
+    return bool(stems & _VERBS) and w not in _NOUNISH and w.rstrip("s") not in _NOUNISH
+
+
+def _verbal(gram: tuple[str, ...]) -> bool:
+    """A phrase with a verb in it: ending in one ("tides come") or inflected anywhere
+    ("retreat follows warmer")."""
+    return _verb_form(gram[-1]) or any(_verb_form(w, inflected_only=True) for w in gram[:-1])
+
+
 def _phrases(sentence: str) -> Iterable[tuple[str, ...]]:
     """1-3 word runs whose words are all plain (no stopword, filler or -ed/-ly word)."""
     for clause in _CLAUSE.split(sentence.replace("`", "")):
@@ -86,7 +127,7 @@ def _phrases(sentence: str) -> Iterable[tuple[str, ...]]:
         for n in (3, 2, 1):
             for i in range(len(tokens) - n + 1):
                 gram = tuple(tokens[i : i + n])
-                if all(_plain(t) for t in gram):
+                if all(_plain(t) for t in gram) and not (n > 1 and _verbal(gram)):
                     yield gram
 
 
