@@ -26,13 +26,15 @@ _FILLER_TEXT = """
     false like also already always never often usually sometimes rather quite really well
     see shown show shows make makes made take takes get gets got set sets put puts let lets
     say says said called call calls way means mean meaning let's here there yes okay way
-    able unable whether either neither per via etc versus twice once allows allow provides provide
+    able unable whether either neither per via etc versus twice once every each allows allow
+    provides provide
     contains contain includes include requires require gives give becomes become causes cause
     happens happen occurs occur tells tell helps help creates create defines define describes
     describe prints raises handles works starts ends looks seems needs wants tries keeps goes
     comes takes gets means explains explain discusses discuss introduces introduce
     """
 _FILLER = frozenset(_FILLER_TEXT.split())
+_IDENTIFIER = re.compile(r"\S*(?:\w_\w|\w\.\w|\(\))\S*")
 # Common verbs: a phrase never ends in one of their forms ("tides come", "ice flows"), unless
 # the word is mostly a noun in teaching text (NOUNISH).
 _VERB_TEXT = """
@@ -47,7 +49,7 @@ _VERB_TEXT = """
     receive reduce refer reflect release remain remove repeat replace require rest return
     rise run say see seem send serve set show sit spend split stand start stay stop store
     suggest support take talk tell tend think travel try turn understand use vary wait walk
-    want watch wear win work write yield
+    want watch wear win work write yield implement encode decode parse check print compute
     """
 _NOUNISH_TEXT = """change form point return set store test use work run rest support release
     place order drop end start force lead type"""
@@ -122,7 +124,8 @@ def _verbal(gram: tuple[str, ...]) -> bool:
 
 def _phrases(sentence: str) -> Iterable[tuple[str, ...]]:
     """1-3 word runs whose words are all plain (no stopword, filler or -ed/-ly word)."""
-    for clause in _CLAUSE.split(sentence.replace("`", "")):
+    # Identifiers (object_pairs_hook, json.dumps, f()) are code, not words of a phrase.
+    for clause in _CLAUSE.split(_IDENTIFIER.sub(" , ", sentence.replace("`", ""))):
         tokens = _TOKEN.findall(clause)
         for n in (3, 2, 1):
             for i in range(len(tokens) - n + 1):
