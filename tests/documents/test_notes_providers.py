@@ -92,3 +92,18 @@ async def test_invalid_notes_keep_the_document_searchable(client, make_user, pla
     assert len(seen) == 2  # the answer and the corrective retry
     hits = await client.post("/api/search", headers=headers, json={"query": "tides moon"})
     assert hits.json()["results"][0]["document_id"] == doc["document_id"]
+
+
+def test_a_section_of_code_only_does_not_break_the_study_guide():
+    from studyforge.documents.prompts import _offline
+
+    passages = [
+        {
+            "text": "Tides follow the moon. They rise twice a day.",
+            "heading": "Tides",
+            "kind": "prose",
+        },
+        {"text": ">>> tide()\n'high'", "heading": "Example", "kind": "prose"},
+    ]
+    draft = _offline(passages)
+    assert [p.passage for p in draft.points] == [0]

@@ -41,14 +41,26 @@ def outline(inputs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def prose_sentences(sources: list[Source]) -> list[tuple[int, str]]:
-    """(source index, sentence) of the prose sources, in order; code is never a sentence."""
+def prose_sentences(sources: list[Source], lists: bool = False) -> list[tuple[int, str]]:
+    """(source index, sentence) of the prose sources (and list items, with `lists`), in
+    order; code is never a sentence, nor is a line without closing punctuation (a caption,
+    "Author: ..."), except a list item."""
+    kinds = ("prose", "list") if lists else ("prose",)
     return [
-        (s["index"], sent.text)
+        (s["index"], text)
         for s in sources
-        if s.get("kind", "prose") == "prose"
-        for sent in split_sentences(s["text"])
-        if not code_like(sent.text)
+        if s.get("kind", "prose") in kinds
+        for text in _statements(s)
+        if not code_like(text)
+    ]
+
+
+def _statements(source: Source) -> list[str]:
+    if source.get("kind") == "list":
+        return [re.sub(r"^\s*(?:[-*]|\d+[.)])\s+", "", line) for line in source["text"].split("\n")
+                if line.strip()]  # fmt: skip
+    return [
+        x.text for x in split_sentences(source["text"]) if x.text.endswith((".", "!", "?", ":"))
     ]
 
 
@@ -137,7 +149,7 @@ def _plan(group: list[Segment], paths: list[str]) -> dict[str, Any]:
     """One lesson of the outline from consecutive segments."""
     sources = [s for segment in group for s in segment]
     sentences = prose_sentences(sources)
-    prose = " ".join(t for _, t in sentences)
+    prose = " ".join(t for _, t in prose_sentences(sources, lists=True))
     headings = [title_of(h) for seg in group if (h := seg[0].get("heading"))]
     concepts = key_terms(prose, headings, 5)
     title = _title(group, concepts, paths)

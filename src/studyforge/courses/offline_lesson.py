@@ -14,14 +14,15 @@ import itertools
 import re
 from typing import Any
 
-from studyforge.ai.offline.terms import code_like, defined_terms
-from studyforge.ai.offline.text import central_sentences, split_sentences
+from studyforge.ai.offline.terms import defined_terms
+from studyforge.ai.offline.text import central_sentences
 from studyforge.courses.offline import Source, prose_sentences, title_of
 
 MAX_PROSE_SENTENCES = 14
 MAX_CODE_BLOCKS = 10
 MAX_CODE_LINES = 60
 MAX_CHECKS = 3
+MAX_LIST_CHARS = 1500
 
 
 def lesson(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +44,11 @@ def lesson(inputs: dict[str, Any]) -> dict[str, Any]:
                                    "kind": "code", "lang": source.get("lang")})  # fmt: skip
                 code_left -= 1
             continue
+        if source.get("kind") == "list":
+            if len(source["text"]) <= MAX_LIST_CHARS:
+                paragraphs.append({"text": source["text"], "citations": [source["index"]],
+                                   "kind": "list"})  # fmt: skip
+            continue
         picked = [t for t in _sentences(source) if t in keep.get(source["index"], ())]
         if picked:
             paragraphs.append({"text": " ".join(picked), "citations": [source["index"]]})
@@ -54,7 +60,7 @@ def lesson(inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sentences(source: Source) -> list[str]:
-    return [s.text for s in split_sentences(source["text"]) if not code_like(s.text)]
+    return [t for _, t in prose_sentences([source])]
 
 
 def _chosen_sentences(sources: list[Source]) -> dict[int, set[str]]:
@@ -67,7 +73,7 @@ def _chosen_sentences(sources: list[Source]) -> dict[int, set[str]]:
         index, text = everything[i]
         keep.setdefault(index, set()).add(text)
     for before, after in itertools.pairwise(sources):
-        if after.get("kind") == "code" and before.get("kind", "prose") == "prose":
+        if after.get("kind") in ("code", "list") and before.get("kind", "prose") == "prose":
             lead = _sentences(before)
             if lead:
                 keep.setdefault(before["index"], set()).add(lead[-1])
@@ -77,7 +83,7 @@ def _chosen_sentences(sources: list[Source]) -> dict[int, set[str]]:
 def _term_lines(concepts: list[str], sources: list[Source]) -> list[dict[str, Any]]:
     """For each key term, the sentence that defines it, else the fullest one that uses it."""
     lines: list[dict[str, Any]] = []
-    sentences = [(i, t) for i, t in prose_sentences(sources) if not t.endswith(":")]
+    sentences = [(i, t) for i, t in prose_sentences(sources, lists=True) if not t.endswith(":")]
     for concept in concepts:
         using = [(i, t) for i, t in sentences if _contains(t, concept) and len(t.split()) >= 6]
         if not using:
@@ -104,7 +110,7 @@ def checks(inputs: dict[str, Any]) -> dict[str, Any]:
     concepts = [c for c in inputs["lesson"].get("key_concepts", []) if c]
     pool = list({c.lower(): c for c in [*inputs.get("other_concepts", []), *concepts]}.values())
     found: list[dict[str, Any]] = []
-    for index, text in prose_sentences(inputs["sources"]):
+    for index, text in prose_sentences(inputs["sources"], lists=True):
         words = len(text.split())
         concept = next((c for c in concepts if _contains(text, c)), None)
         if concept is None or not 8 <= words <= 45 or text.endswith(":"):
@@ -119,10 +125,26 @@ def checks(inputs: dict[str, Any]) -> dict[str, Any]:
         if len(found) >= MAX_CHECKS or not concepts:
             break
     if not found:
-        statements = [(i, t) for i, t in prose_sentences(inputs["sources"]) if len(t.split()) >= 6]
-        if statements:
-            found.append(_true_false(*statements[0], concept=None, others=[]))
+        found.append(_fallback_check(inputs["sources"]))
     return {"checks": found}
+
+
+def _fallback_check(sources: list[Source]) -> dict[str, Any]:
+    """A lesson with no question on a key term: a statement of it to judge, or (a lesson of
+    examples only) a templated question on its first example."""
+    statements = prose_sentences(sources, lists=True)
+    full = [(i, t) for i, t in statements if len(t.split()) >= 6] or statements
+    if full:
+        return _true_false(*full[0], concept=None, others=[])
+    first = next(s for s in sources)
+    return {
+        "kind": "short_answer",
+        "question": "In your own words: what does the first example of this lesson do?",
+        "options": [],
+        "answer": "Compare your answer with the example and the text around it in the source.",
+        "explanation": first["text"][:500],
+        "source": first["index"],
+    }
 
 
 def _overlap(a: str, b: str) -> bool:

@@ -36,11 +36,12 @@ class Outline(BaseModel):
 
 
 class Paragraph(BaseModel):
-    """A paragraph (or a code example, shown as a fenced block) and the sources it rests on."""
+    """A paragraph, a code example (shown as a fenced block) or a list (one item a line,
+    each with its marker), and the sources it rests on."""
 
     text: str = Field(min_length=1)
     citations: list[int] = Field(default_factory=list)
-    kind: Literal["prose", "code"] = "prose"
+    kind: Literal["prose", "code", "list"] = "prose"
     lang: str | None = Field(None, max_length=40, description="code only: its language")
     drafted: bool = Field(False, description="worded by a local model (checked), not quoted")
 

@@ -7,6 +7,7 @@ whose document was deleted is marked "removed" when it is read, never in the sto
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -102,7 +103,15 @@ def _paragraph_lines(paragraph: dict[str, Any], numbering: Numbering) -> list[st
     text = str(paragraph.get("text") or "")
     if paragraph.get("kind") == "code":
         return [*fence(text, paragraph.get("lang")), *([marks] if marks else []), ""]
+    if paragraph.get("kind") == "list":
+        return [*list_items(text), *([marks] if marks else []), ""]
     return [f"{text} {marks}".rstrip(), ""]
+
+
+def list_items(text: str) -> list[str]:
+    """A list paragraph's lines as Markdown items ("- x" / "1. x"), nested ones indented."""
+    return [line if re.match(r"\s*(?:[-*]|\d+[.)])\s", line) else f"- {line.strip()}"
+            for line in text.split("\n") if line.strip()]  # fmt: skip
 
 
 def _source_line(entry: Numbered) -> str:
@@ -256,6 +265,11 @@ def _html_paragraph(paragraph: dict[str, Any], numbering: Numbering, lesson_numb
     if paragraph.get("kind") == "code":
         code = f"<pre><code{_code_class(paragraph.get('lang'))}>{_e(text.rstrip())}</code></pre>"
         return code + _html_cites(cited, lesson_number, "p", "cites code-cites")
+    if paragraph.get("kind") == "list":
+        items = [re.sub(r"^\s*(?:[-*]|\d+[.)])\s+", "", line) for line in list_items(text)]
+        tag = "ol" if re.match(r"\s*\d", text) else "ul"
+        lis = "".join(f"<li>{_e(item)}</li>" for item in items)
+        return f"<{tag}>{lis}</{tag}>" + _html_cites(cited, lesson_number, "p", "cites")
     return f"<p>{_e(text)}{_html_cites(cited, lesson_number)}</p>"
 
 

@@ -9,9 +9,9 @@ from studyforge.documents.blocks import Block
 
 MAX_CHARS = 1000  # about 200 tokens: within MiniLM's 256-token window
 SEPARATOR = "\n\n"
-# Passage kinds: prose (paragraphs and lists), code, table. Headings are not passages: every
-# passage carries its heading path instead.
-PASSAGE_KIND = {"prose": "prose", "list": "prose", "code": "code", "table": "table"}
+# Passage kinds: prose, list, code, table. Headings are not passages: every passage carries
+# its heading path instead.
+PASSAGE_KIND = {"prose": "prose", "list": "list", "code": "code", "table": "table"}
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def assemble(blocks: list[Block], max_chars: int = MAX_CHARS) -> tuple[str, list
     """The full text (blocks joined by blank lines) and its passages.
 
     A passage never crosses a page or heading boundary and holds one kind of text: code and
-    tables stand alone (split between lines when long), prose blocks are grouped up to
+    tables and lists stand alone (split between lines when long), prose blocks are grouped up to
     `max_chars` and long ones split at sentence boundaries (run-on text at spaces).
     """
     parts: list[str] = []

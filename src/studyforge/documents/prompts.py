@@ -57,7 +57,7 @@ def _offline(passages: list[dict[str, Any]]) -> NotesDraft:
                      if not code_like(x.text)]  # fmt: skip
     points: list[NotePoint] = []
     per_run = max(1, min(3, MAX_POINTS // max(len(runs), 1)))
-    for run in runs:
+    for run in (r for r in runs if r):  # a section of code only has no statement to note
         if len(run) > MAX_SENTENCES:
             run = [run[int(j * len(run) / MAX_SENTENCES)] for j in range(MAX_SENTENCES)]
         full = [x for x in run if len(x[1].split()) >= 5 and not x[1].endswith(":")] or run

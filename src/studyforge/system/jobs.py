@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from studyforge.errors import TransientError
+from studyforge.errors import AppError, TransientError
 from studyforge.events.service import emit
 from studyforge.jobs import JobContext, job
 
@@ -39,6 +39,6 @@ def flaky(ctx: JobContext, fail_times: int = 1, permanent: bool = False) -> dict
     """Fail the first `fail_times` attempts (transiently, or permanently if asked)."""
     if ctx.attempt <= int(fail_times):
         if permanent:
-            raise ValueError(f"permanent failure on attempt {ctx.attempt}")
+            raise AppError(f"permanent failure on attempt {ctx.attempt}", code="PERMANENT")
         raise TransientError(f"transient failure on attempt {ctx.attempt}")
     return {"attempt": ctx.attempt}
