@@ -22,6 +22,7 @@ from studyforge.config import Settings
 from studyforge.courses import generate as _course_jobs  # noqa: F401  (registers the jobs)
 from studyforge.db import LoopReader, make_engine, make_session_factory
 from studyforge.documents import jobs as _document_jobs  # noqa: F401  (registers the jobs)
+from studyforge.documents.vectors import limit_blas_threads
 from studyforge.events.relay import Publisher, Relay
 from studyforge.jobs.execute import Executor
 from studyforge.jobs.runners import (
@@ -127,6 +128,9 @@ def build_platform(settings: Settings, *, role: str = "server") -> Platform:
     Background threads (runner, sweeper, relay) are started here too.
     """
     settings.home.mkdir(parents=True, exist_ok=True)
+    # A process's parallelism is its concurrent requests and jobs: a BLAS call spreading over
+    # every core makes concurrent ones fight (and idle OpenBLAS threads spin). See vectors.py.
+    limit_blas_threads(1)
     engine = make_engine(settings.sqlalchemy_url)
     sessions = make_session_factory(engine)
     executor = Executor(

@@ -5,13 +5,18 @@ pgvector with an HNSW index when PostgreSQL has the extension; otherwise the flo
 `passages.embedding` are loaded once per user into a NumPy matrix (refreshed when the user's
 passages change) and searched by a matrix product. Both answer the same question: the ids of
 the best passages of one user, optionally within a path prefix or a set of documents.
+
+`ResultCache` keeps recent answers keyed by the user's data version (`user_stamp`), so an
+upload or a delete makes every earlier answer of that user unreachable.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import uuid
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +25,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from studyforge.ai.embeddings import Vectors
+from studyforge.ai.embeddings import embed_query as embed_query
 from studyforge.ai.offline.text import STOPWORDS
 from studyforge.db import PerEngine, utcnow
 from studyforge.documents import terms as term_counts
 from studyforge.documents.chunking import Chunk
 from studyforge.documents.models import Document, Passage
-from studyforge.documents.vectors import matrices
+from studyforge.documents.vectors import Stamp, matrices
+from studyforge.documents.vectors import user_stamp as user_stamp
 
 PGVECTOR_DIM = 384  # the migration's vector(384) column
 OVERFETCH = 4  # SQLite: rank this many x limit index-wide before filtering by owner
@@ -169,8 +176,10 @@ def _tsquery(
     return list(session.scalars(stmt.limit(limit)))
 
 
-def nearest(session: Session, scope: Scope, vector: Vectors, limit: int) -> list[int]:
-    """Ids of the passages closest to `vector` (cosine)."""
+def nearest(
+    session: Session, scope: Scope, vector: Vectors, limit: int, stamp: Stamp | None = None
+) -> list[int]:
+    """Ids of the passages closest to `vector` (cosine); `stamp`: the user's, if just read."""
     if vector.shape[0] == PGVECTOR_DIM and has_pgvector(session):
         # One round trip: a search list just above the candidates wanted, and keep scanning
         # the HNSW graph until enough rows pass the user/path filters.
@@ -184,7 +193,7 @@ def nearest(session: Session, scope: Scope, vector: Vectors, limit: int) -> list
         distance = sa.text("vec <=> CAST(:qv AS vector)").bindparams(qv=_pg_vector(vector))
         stmt = sa.select(Passage.id).where(sa.literal_column("vec").is_not(None))
         return list(session.scalars(scope.where(stmt).order_by(distance).limit(limit)))
-    return matrices(session).nearest(session, scope, vector, limit)
+    return matrices(session).nearest(session, scope, vector, limit, stamp)
 
 
 def _pg_vector(vector: Vectors) -> str:
@@ -208,3 +217,51 @@ _PGVECTOR = PerEngine(_probe_pgvector)
 def has_pgvector(session: Session) -> bool:
     """True when the passages table has the pgvector `vec` column (checked once per engine)."""
     return _PGVECTOR.get(session)
+
+
+class ResultCache:
+    """A bounded, thread-safe LRU of search answers, for one database.
+
+    Keys must hold the user, the scope, the query and the user's `user_stamp` (the caller's
+    job): a key names one user's data at one version, so it can neither leak to another user
+    nor outlive a change. Values are shared between threads and must not be mutated.
+    """
+
+    def __init__(self, max_items: int = 20_000) -> None:
+        self.max_items = max_items  # passages held over all answers (about 20 MB of text)
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, tuple[Any, ...]] = OrderedDict()
+        self._items = 0
+
+    def get(self, key: Hashable) -> tuple[Any, ...] | None:
+        """The answer stored under `key`, if any (and mark it recently used)."""
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: tuple[Any, ...]) -> None:
+        """Store an answer, dropping the least recently used ones beyond `max_items`."""
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self._items -= len(old) if old is not None else 0
+            self._entries[key] = value
+            self._items += len(value)
+            while self._items > self.max_items and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self._items -= len(dropped)
+
+    def clear(self) -> None:
+        """Forget every answer."""
+        with self._lock:
+            self._entries.clear()
+            self._items = 0
+
+
+_RESULTS = PerEngine(lambda session: ResultCache())
+
+
+def results(session: Session) -> ResultCache:
+    """The answer cache of the session's database (one per engine)."""
+    return _RESULTS.get(session)

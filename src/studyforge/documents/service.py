@@ -23,6 +23,7 @@ from studyforge.errors import AppError, Conflict, NotFound
 from studyforge.events.service import emit
 from studyforge.jobs import enqueue
 from studyforge.jobs.models import TERMINAL, Job
+from studyforge.jobs.service import cancel_job
 from studyforge.storage import BlobStore
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
@@ -213,8 +214,13 @@ def reprocess(session: Session, doc: Document) -> Job:
 
 
 def delete_document(session: Session, blobs: BlobStore, doc: Document) -> None:
-    """Delete the document, its passages, and (after commit) its file."""
+    """Delete the document, its passages, and (after commit) its file; a running processing
+    job is cancelled (it stops at its next step)."""
     key = doc.s3_key
+    if doc.job_id is not None:
+        job = session.get(Job, doc.job_id)
+        if job is not None and job.status not in TERMINAL:
+            cancel_job(session, job)
     session.execute(delete(Passage).where(Passage.document_id == doc.id))
     session.delete(doc)
     emit(session, "document.deleted", {"document_id": str(doc.id)}, user_id=doc.user_id)
@@ -233,26 +239,40 @@ def search(
 def retrieve(
     session: Session, embedder: Embedder, scope: index.Scope, query: str, k: int
 ) -> list[SearchHit]:
-    """The `k` passages in scope that best match `query`, best first."""
-    vector = embedder.embed_batch([query])[0]
+    """The `k` passages in scope that best match `query`, best first.
+
+    Answers are cached per user, scope, query and the user's data version (`user_stamp`, read
+    first, so an answer is never older than its key): an upload or a delete changes the
+    version, so a cached answer is never stale and never another user's.
+    """
+    stamp = index.user_stamp(session, scope.user_id)
+    key = (scope, query, k, embedder.name, id(embedder), stamp)
+    cache = index.results(session)
+    cached = cache.get(key)
+    if cached is not None:
+        return [hit.model_copy() for hit in cached]
+    vector = index.embed_query(embedder, query)
     ranked: dict[int, float] = {}
     candidates = max(CANDIDATES, k)
     for ids in (
         index.fulltext(session, scope, query, candidates),
-        index.nearest(session, scope, vector, candidates),
+        index.nearest(session, scope, vector, candidates, stamp),
     ):
         for rank, pid in enumerate(ids):
             ranked[pid] = ranked.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
     best = sorted(ranked, key=lambda pid: -ranked[pid])[:k]
-    if not best:
-        return []
-    rows = session.execute(
-        select(Passage, Document.filename)
-        .join(Document, Document.id == Passage.document_id)
-        .where(Passage.id.in_(best))
-    ).all()
-    by_id = {p.id: (p, filename) for p, filename in rows}
-    return [_hit(*by_id[pid], ranked[pid]) for pid in best if pid in by_id]
+    hits: list[SearchHit] = []
+    if best:
+        rows = session.execute(
+            select(Passage, Document.filename)
+            .join(Document, Document.id == Passage.document_id)
+            .where(Passage.id.in_(best))
+        ).all()
+        by_id = {p.id: (p, filename) for p, filename in rows}
+        hits = [_hit(*by_id[pid], ranked[pid]) for pid in best if pid in by_id]
+    if not (session.new or session.dirty or session.deleted):  # only committed-looking data
+        cache.put(key, tuple(hits))
+    return [hit.model_copy() for hit in hits]
 
 
 def _hit(p: Passage, filename: str, score: float) -> SearchHit:

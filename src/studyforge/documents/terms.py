@@ -17,7 +17,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,7 +45,7 @@ class TermStats:
         if total <= RANK_BUDGET:
             return terms, False
         if session.get_bind().dialect.name == "sqlite":
-            count = {t: self._cached(t, lambda t=t: _fts5_count(session, t)) for t in terms}
+            count = self._fts5_counts(session, terms)
         else:
             listed, unlisted = self._cached("\0pg", lambda: _pg_common(session))
             stems = self._pg_stems(session, terms)
@@ -64,6 +63,25 @@ class TermStats:
         """Drop the cached counts (they would otherwise lag a bulk load by up to a minute)."""
         with self._lock:
             self._cache.clear()
+
+    def _fts5_counts(self, session: Session, terms: list[str]) -> dict[str, int]:
+        """Each term's passage count: the cached ones, the rest in one vocabulary query."""
+        now = time.monotonic()
+        counts: dict[str, int] = {}
+        with self._lock:
+            for term in terms:
+                hit = self._cache.get(term)
+                if hit is not None and now - hit[0] < TTL_SECONDS:
+                    counts[term] = hit[1]
+        missing = [t for t in terms if t not in counts]
+        if missing:
+            found = _fts5_counts(session, missing)
+            with self._lock:
+                if len(self._cache) + len(found) > MAX_WORDS:
+                    self._cache.clear()
+                self._cache.update((t, (now, n)) for t, n in found.items())
+            counts.update(found)
+        return counts
 
     def _pg_stems(self, session: Session, terms: list[str]) -> dict[str, str]:
         """Each term as the tsvector column holds it, stemmed by PostgreSQL itself (Python's
@@ -102,10 +120,15 @@ def _total(session: Session) -> int:
     return int(session.scalar(sa.text("SELECT count(*) FROM passages")) or 0)
 
 
-def _fts5_count(session: Session, term: str) -> int:
-    """Passages containing `term`, from the vocabulary of FTS5's index."""
-    sql = "SELECT doc FROM passages_fts_vocab WHERE term = :stem"
-    return int(session.scalar(sa.text(sql), {"stem": _fts5_stem(term)}) or 0)
+def _fts5_counts(session: Session, terms: list[str]) -> dict[str, int]:
+    """Passages containing each term, from the vocabulary of FTS5's index (one query)."""
+    stems = _fts5_stems(terms)
+    sql = sa.text("SELECT term, doc FROM passages_fts_vocab WHERE term IN :stems").bindparams(
+        sa.bindparam("stems", expanding=True)
+    )
+    rows = session.execute(sql, {"stems": sorted(set(stems.values()))}).all()
+    docs: dict[str, int] = {str(term): int(doc) for term, doc in rows}
+    return {t: int(docs.get(stems[t], 0)) for t in terms}
 
 
 def _pg_common(session: Session) -> tuple[dict[str, float], float]:
@@ -125,27 +148,44 @@ def _pg_common(session: Session) -> tuple[dict[str, float], float]:
     return dict(zip(elems, freqs, strict=False)), min(PG_UNLISTED_SHARE, lowest / 2)
 
 
-_STEMMER_LOCK = threading.Lock()
+_STEMMERS = threading.local()
+_STEMS: dict[str, str] = {}  # word -> stem; a plain dict: its reads and writes are atomic
 
 
-@cache
 def _fts5_stemmer() -> sqlite3.Connection:
-    """An in-memory FTS5 table with the passages index's tokenizer, to stem words exactly."""
-    conn = sqlite3.connect(":memory:", check_same_thread=False)
-    conn.execute("CREATE VIRTUAL TABLE words USING fts5(w, tokenize='porter unicode61')")
-    conn.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'row')")
+    """This thread's in-memory FTS5 table with the passages index's tokenizer (one per thread:
+    a shared one behind a lock made concurrent searches queue for it, each holder waiting for
+    the GIL between its statements)."""
+    conn: sqlite3.Connection | None = getattr(_STEMMERS, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(":memory:")
+        conn.execute("CREATE VIRTUAL TABLE words USING fts5(w, tokenize='porter unicode61')")
+        conn.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'instance')")
+        _STEMMERS.conn = conn
     return conn
 
 
-@lru_cache(maxsize=MAX_WORDS)
-def _fts5_stem(word: str) -> str:
-    """`word` as FTS5's porter tokenizer indexes it (other Porter stemmers differ: psychology)."""
-    with _STEMMER_LOCK:
+def _fts5_stems(words: list[str]) -> dict[str, str]:
+    """Each word as FTS5's porter tokenizer indexes it (other Porter stemmers differ:
+    psychology); `words` are lower-case runs of letters and digits, as `query_terms` makes."""
+    missing = [w for w in dict.fromkeys(words) if w not in _STEMS]
+    new: dict[str, str] = {}
+    if missing:
         conn = _fts5_stemmer()
-        conn.execute("INSERT INTO words (rowid, w) VALUES (1, ?)", (word,))
-        stem = conn.execute("SELECT term FROM stems").fetchone()
+        # One row holding every word: the i-th token of the row is the i-th word.
+        conn.execute("INSERT INTO words (rowid, w) VALUES (1, ?)", (" ".join(missing),))
+        by_offset = dict(conn.execute("SELECT offset, term FROM stems").fetchall())
         conn.execute("DELETE FROM words")
-    return str(stem[0]) if stem else word
+        if len(_STEMS) + len(missing) > MAX_WORDS:
+            _STEMS.clear()
+        new = {word: str(by_offset.get(i, word)) for i, word in enumerate(missing)}
+        _STEMS.update(new)
+    return {w: new[w] if w in new else _STEMS.get(w, w) for w in words}
+
+
+def _fts5_stem(word: str) -> str:
+    """`word` as FTS5's porter tokenizer indexes it."""
+    return _fts5_stems([word])[word]
 
 
 _STATS = PerEngine(lambda session: TermStats())

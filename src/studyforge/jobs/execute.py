@@ -15,6 +15,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -152,10 +153,23 @@ class Executor:
                     log.warning("job %s (%s) failed: %s", row.id, row.kind, _describe(exc))
                     self._finish(row, JobStatus.FAILED, _describe(exc))
                     return None
+                except ValidationError as exc:  # data that broke its schema: say which
+                    session.rollback()
+                    log.warning("job %s (%s) failed: %s", row.id, row.kind, _invalid_data(exc))
+                    self._finish(row, JobStatus.FAILED, _invalid_data(exc))
+                    return None
                 except Exception as exc:
                     session.rollback()
+                    if self._cancel_requested(row):
+                        # Its subject was deleted (or it was cancelled) while it ran: a write
+                        # that then failed is the deletion's doing, not a fault.
+                        log.warning("job %s (%s) cancelled while running: %s", row.id,
+                                    row.kind, type(exc).__name__)  # fmt: skip
+                        self._finish(row, JobStatus.CANCELLED, "Cancelled")
+                        return None
                     log.exception("job %s (%s) failed", row.id, row.kind)
-                    self._finish(row, JobStatus.FAILED, _describe(exc))
+                    # Database and library messages stay in the log: they help nobody here.
+                    self._finish(row, JobStatus.FAILED, INTERNAL_ERROR)
                     return None
                 self._succeed(session, row, result)
                 return None
@@ -199,6 +213,10 @@ class Executor:
         log.info("job %s will retry in %.1fs after %s", row.id, delay, _describe(exc))
         return delay
 
+    def _cancel_requested(self, row: Job) -> bool:
+        with self.sessions() as s:
+            return bool(s.scalar(select(Job.cancel_requested).where(Job.id == row.id)))
+
     def _finish(self, row: Job, status: JobStatus, error: str | None) -> None:
         kind = "job.cancelled" if status is JobStatus.CANCELLED else "job.failed"
         with self.sessions.begin() as s:
@@ -232,8 +250,22 @@ def transition(
     return fresh
 
 
+INTERNAL_ERROR = "Something went wrong on our side while running this job; it has been logged."
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, AppError):
         return redact(exc.message)
     text = str(exc) or type(exc).__name__
     return redact(text)[:2000]
+
+
+def _invalid_data(exc: ValidationError) -> str:
+    """A validation failure as a user can act on it: which fields and why, never the rejected
+    values, Pydantic's wording of its own types or its documentation links."""
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    fields = ", ".join(dict.fromkeys(".".join(str(p) for p in e["loc"]) or "value" for e in errors))
+    return redact(
+        f"The request or a generated result had invalid data ({fields}); "
+        "check the request and try again, or retry the job"
+    )

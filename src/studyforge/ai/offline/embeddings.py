@@ -53,10 +53,14 @@ class MiniLMEmbedder:
         self._tokenizer: Any = None
         self._query: Any = None  # one run using every thread: the lowest latency (a query)
         self._bulk: Any = None  # one thread per run, runs side by side: the most passages/s
+        self._running = 0  # single-batch runs in flight
+        self._running_lock = threading.Lock()
 
     def _load(self) -> None:
+        if self._bulk is not None:  # loaded: no lock on the hot path
+            return
         with self._lock:
-            if self._query is None:
+            if self._bulk is None:
                 self._tokenizer, self._query = _load_model(self._threads)
                 self._bulk = _load_model(1)[1] if self._threads > 1 else self._query
 
@@ -64,7 +68,9 @@ class MiniLMEmbedder:
         """Embed texts in length-sorted batches (less padding), returned in input order.
 
         Many batches run on single-threaded sessions in parallel (about 10% more passages/s
-        than one session's intra-op threads on batches this small); one batch uses them all.
+        than one session's intra-op threads on batches this small); one batch uses them all
+        unless another is running. ONNX Runtime runs concurrent `run` calls on one session
+        and releases the GIL while it computes, so concurrent searches embed side by side.
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -77,13 +83,25 @@ class MiniLMEmbedder:
             return self._embed(session, [texts[i] or " " for i in idx])
 
         if len(batches) == 1:
-            out[batches[0]] = embed(self._query, batches[0])
+            out[batches[0]] = self._one_batch([texts[i] or " " for i in batches[0]])
             return out
         with ThreadPoolExecutor(self._threads) as pool:
             done = pool.map(lambda idx: embed(self._bulk, idx), batches)
             for idx, vectors in zip(batches, done, strict=True):
                 out[idx] = vectors
         return out
+
+    def _one_batch(self, texts: list[str]) -> Vectors:
+        """Alone, a batch (a query) gets every intra-op thread; while others run at the same
+        time (concurrent searches) each takes one thread, so runs never queue for the pool."""
+        with self._running_lock:
+            session = self._query if self._running == 0 else self._bulk
+            self._running += 1
+        try:
+            return self._embed(session, texts)
+        finally:
+            with self._running_lock:
+                self._running -= 1
 
     def _embed(self, session: Any, texts: list[str]) -> Vectors:
         encodings = self._tokenizer.encode_batch(texts)
