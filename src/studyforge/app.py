@@ -19,6 +19,7 @@ from studyforge.errors import install_error_handlers
 from studyforge.jobs.api import router as jobs_router
 from studyforge.kit.limits import BodySizeLimit
 from studyforge.kit.redact import configure_logging, install_redaction
+from studyforge.openapi import install_api_description
 from studyforge.platform import Platform, build_platform
 from studyforge.system.health import router as health_router
 from studyforge.web import mount_web
@@ -52,14 +53,16 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         platform.tokens.watch(platform.sessions)
     app.state.signin_throttle = SignInThrottle(ThrottlePolicy.from_settings(settings))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders, exempt=(app.docs_url, app.redoc_url))
-    install_error_handlers(app)  # last: its middleware must wrap the others
+    install_error_handlers(app)  # after the middleware that can fail: it must wrap them
+    docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(SecurityHeaders, exempt=docs)  # outermost: the 500s get headers too
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(jobs_router)
     app.include_router(documents_router)
     app.include_router(courses_router)
     mount_web(app)
+    install_api_description(app)  # after the routes: HEAD, OPTIONS, Allow, error docs
     return app
 
 

@@ -172,10 +172,10 @@ class UnhandledErrors:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Give every error the shared shape; call after adding other middleware (see below).
+    """Give every error the shared shape; call after adding middleware that may fail.
 
-    `UnhandledErrors` is added here and must wrap every other middleware, and Starlette puts
-    the last one added outermost.
+    `UnhandledErrors` is added here and must wrap such middleware (Starlette puts the last
+    one added outermost); only middleware that cannot fail, like headers, may go outside it.
     """
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -53,15 +53,18 @@ def test_ocr_reads_a_photo_of_text():
 
 
 def test_offline_engine_quotes_its_sources():
-    passages = [samples.TOPICS[t] for t in samples.TOPICS]
+    texts = [samples.TOPICS[t] for t in samples.TOPICS]
+    passages = [{"text": body, "heading": title, "kind": "prose"}
+                for title, body in samples.TOPICS.items()]  # fmt: skip
     generation = OfflineLLM().complete_json(NOTES, passages)
     assert generation.extractive and generation.provider == "offline"
     notes = generation.output
-    assert 3 <= len(notes.points) <= 8
+    # A study guide: every section gets its opening statement, in order.
+    assert [p.passage for p in notes.points] == list(range(len(texts)))
     for point in notes.points:  # every point is a sentence copied from the passage it cites
-        assert point.text in " ".join(passages[point.passage].split())
+        assert point.text in " ".join(texts[point.passage].split())
     assert notes.key_terms and all(
-        any(term.lower() in p.lower() for p in passages) for term in notes.key_terms
+        any(term.lower() in p.lower() for p in texts) for term in notes.key_terms
     )
     assert generation.usage.calls == 0
     assert OfflineLLM().complete_json(NOTES, passages).output == notes  # deterministic

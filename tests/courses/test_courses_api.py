@@ -139,14 +139,19 @@ async def test_same_request_id_makes_one_course(client, make_user):
     first = (await client.post("/api/courses", headers=headers, json=body)).json()
     second = (await client.post("/api/courses", headers=headers, json=body)).json()
     assert first["course_id"] == second["course_id"]
-    taken = await client.post("/api/courses", headers=other, json=body)
-    assert taken.status_code == 409 and taken.json()["code"] == "REQUEST_ID_TAKEN"
+    # Request ids are scoped per user: another user's same id is a course of their own, and
+    # tells them nothing about the first user's.
+    theirs = await client.post("/api/courses", headers=other, json=body)
+    assert theirs.status_code == 202 and theirs.json()["course_id"] != first["course_id"]
     assert (await client.get("/api/courses", headers=headers)).json()["total"] == 1
+    assert (await client.get("/api/courses", headers=other)).json()["total"] == 1
     for bad in (
         {"topic": ""},
         {"topic": "x", "num_lessons": 0},
         {"topic": "x", "num_lessons": 99},
         {"num_lessons": 2},
+        {"topic": "\u001e"},
+        {"topic": "x", "num_lessons": True},
     ):
         response = await client.post("/api/courses", headers=headers, json=bad)
         assert response.status_code == 422 and response.json()["code"] == "VALIDATION_ERROR"

@@ -26,9 +26,13 @@ async def test_rejected_uploads(client, make_user, platform):
     assert_error(await upload(client, headers, "tool.pdf", elf), 415, "UNSUPPORTED_MEDIA_TYPE")
     zipped = samples.zip_bomb_docx(1)[:0] + b"PK\x03\x04" + b"\x00" * 100
     assert_error(await upload(client, headers, "a.zip", zipped), 415, "UNSUPPORTED_MEDIA_TYPE")
-    for bad_path in ("../../etc/passwd", "a/../../b", "x\x00y", "a" * 600):
+    for bad_path in ("../../etc/passwd", "a/../../b"):
         response = await upload(client, headers, "a.txt", b"hello", path=bad_path)
         assert_error(response, 422, "INVALID_PATH")
+    for bad_path in ("x\x00y", "a" * 600):  # refused by the form's schema, as its OpenAPI says
+        response = await upload(client, headers, "a.txt", b"hello", path=bad_path)
+        assert_error(response, 422, "VALIDATION_ERROR")
+        assert response.json()["details"][0]["loc"] == ["body", "path"]
     other = "00000000-0000-0000-0000-000000000001"
     assert_error(await upload(client, headers, "a.txt", b"hi", user_id=other), 403, "USER_MISMATCH")
     no_file = await client.post("/upload", headers=headers, data={"path": "x"})

@@ -12,6 +12,7 @@ from studyforge.auth.schemas import Token, UserOut
 from studyforge.auth.service import Principal, issue_token
 from studyforge.auth.throttle import request_sign_in
 from studyforge.db import SessionDep
+from studyforge.openapi import errors
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -19,7 +20,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post(
     "/token",
     response_model=Token,
-    responses={429: {"description": "too many failed sign-ins; see `Retry-After`"}},
+    responses=errors(
+        {401: "wrong username or password", 429: "too many failed sign-ins; see `Retry-After`"}
+    ),
 )
 def login(
     request: Request,

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,9 @@ from studyforge.courses.schemas import (
 from studyforge.db import SessionDep
 from studyforge.events.models import OutboxEvent
 from studyforge.events.service import stream_after
-from studyforge.events.sse import parse_last_id, sse_response
+from studyforge.events.sse import AfterQuery, LastEventIdHeader, sse_response, start_after
 from studyforge.kit.pagination import Page, PageDep, paginate
+from studyforge.openapi import TEXT, EventStream, content, errors
 
 router = APIRouter(prefix="/api/courses", tags=["courses"])
 FINAL = (CourseStatus.READY, CourseStatus.FAILED)
@@ -70,12 +71,12 @@ def read_course(course: CourseDep, session: SessionDep) -> CourseOut:
     return CourseOut.model_validate(course, context={REMOVED: removed})
 
 
-@router.get("/{course_id}/events")
+@router.get("/{course_id}/events", response_class=EventStream)
 async def course_events(
     request: Request,
     course: CourseDep,
-    last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    last_event_id: LastEventIdHeader = None,
+    after: AfterQuery = None,
 ) -> StreamingResponse:
     """Status and progress as Server-Sent Events, until the course is READY or FAILED."""
     course_id = course.id
@@ -86,12 +87,15 @@ async def course_events(
         finished = row is None or row.status in FINAL
         return stream_after(session, streams, since), finished
 
-    return sse_response(
-        request, fetch, after if after is not None else parse_last_id(last_event_id)
-    )
+    return sse_response(request, fetch, start_after(after, last_event_id))
 
 
-@router.post("/{course_id}/retry", status_code=202, response_model=CourseQueued)
+@router.post(
+    "/{course_id}/retry",
+    status_code=202,
+    response_model=CourseQueued,
+    responses=errors({409: "the course is not FAILED"}),
+)
 def retry(course: CourseDep, session: SessionDep) -> CourseQueued:
     """Generate a FAILED course again (409 for any other status)."""
     return _queued(service.retry(session, course))
@@ -104,7 +108,11 @@ def delete(course: CourseDep, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{course_id}/export")
+@router.get(
+    "/{course_id}/export",
+    response_class=Response,
+    responses=content({"application/json": {}, "text/markdown": TEXT, "text/html": TEXT}),
+)
 def export(
     course: CourseDep, session: SessionDep, format: Literal["json", "md", "html"] = "json"
 ) -> Response:

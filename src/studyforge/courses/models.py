@@ -29,7 +29,8 @@ class Course(IdMixin, TimestampMixin, Base):
     __tablename__ = "courses"
     __table_args__ = (
         UniqueConstraint("user_id", "slug", name="uq_courses_user_slug"),
-        UniqueConstraint("request_id", name="uq_courses_request_id"),
+        # request ids de-duplicate per user: one user's ids never collide with another's
+        UniqueConstraint("user_id", "request_id", name="uq_courses_user_request_id"),
         Index("ix_courses_user_created", "user_id", "created_at"),
         Index("ix_courses_status", "status"),
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from studyforge.courses.models import CourseStatus
 from studyforge.courses.render import with_removed
+from studyforge.kit.limits import Integer, Text
 
 REMOVED = "removed"  # validation context key: ids of the documents deleted since generation
 
@@ -27,17 +28,27 @@ def _flag_removed(value: Any, info: ValidationInfo) -> Any:
 
 
 class CourseRequest(BaseModel):
-    """The specification's generation request (`user_id` comes from the token over HTTP)."""
+    """The specification's generation request (`user_id` comes from the token over HTTP).
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    Text fields need a visible character and no control characters (`Text`); numbers and
+    booleans are strict, so `true` is not 1 and `"4"` is not 4 (4.0 is, as in JSON Schema),
+    over HTTP and RabbitMQ alike.
+    """
 
-    topic: str = Field(min_length=1, max_length=300)
-    request_id: str | None = Field(None, min_length=1, max_length=100)
-    grade_level: str = Field("Grade 8", min_length=1, max_length=50)
-    num_lessons: int = Field(4, ge=1, le=20)
-    source_filter: str | None = Field(None, max_length=500)
+    model_config = ConfigDict(extra="ignore")
+
+    topic: Annotated[str, Text(300)]
+    request_id: Annotated[str, Text(100)] | None = Field(
+        None, description="the same id again (from the same user) returns the same course"
+    )
+    grade_level: Annotated[str, Text(50)] = "Grade 8"
+    num_lessons: Integer = Field(4, ge=1, le=20)
+    source_filter: Annotated[str, Text(500, blank=True)] | None = Field(
+        None, description="only documents under this folder, e.g. `science/`"
+    )
     allow_ungrounded: bool = Field(
         False,
+        strict=True,
         description="with an LLM configured: write the course even if no document covers the "
         "topic (it is then marked as not grounded); the offline engine always refuses",
     )

@@ -32,10 +32,6 @@ class CourseNotFailed(Conflict):
     code = "COURSE_NOT_FAILED"
 
 
-class RequestIdTaken(Conflict):
-    code = "REQUEST_ID_TAKEN"
-
-
 def status_message(request_id: str, status: str, message: str, **extra: Any) -> dict[str, Any]:
     """A status message in the specification's format."""
     body = {"request_id": request_id, "status": status, "message": message, **extra}
@@ -50,12 +46,11 @@ def emit_status(session: Session, course: Course, status: str, message: str, **e
 
 
 def request_course(session: Session, user_id: uuid.UUID, req: CourseRequest) -> Course:
-    """Record a QUEUED course and queue its generation; a known `request_id` returns its course."""
+    """Record a QUEUED course and queue its generation; a `request_id` the user already sent
+    returns its course (ids are scoped per user: another user's ids are neither seen nor taken)."""
     request_id = req.request_id or str(uuid.uuid4())
-    existing = find_by_request(session, request_id)
+    existing = find_by_request(session, user_id, request_id)
     if existing is not None:
-        if existing.user_id != user_id:
-            raise RequestIdTaken("this request_id belongs to another request")
         return existing
     course = Course(
         user_id=user_id,
@@ -74,9 +69,11 @@ def request_course(session: Session, user_id: uuid.UUID, req: CourseRequest) -> 
     return course
 
 
-def find_by_request(session: Session, request_id: str) -> Course | None:
-    """The course made for a request id, if any."""
-    return session.scalar(select(Course).where(Course.request_id == request_id))
+def find_by_request(session: Session, user_id: uuid.UUID, request_id: str) -> Course | None:
+    """The user's course made for a request id, if any."""
+    return session.scalar(
+        select(Course).where(Course.user_id == user_id, Course.request_id == request_id)
+    )
 
 
 def _start(session: Session, course: Course) -> None:

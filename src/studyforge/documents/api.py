@@ -12,9 +12,12 @@ from studyforge.auth.deps import CurrentUser
 from studyforge.courses import service as course_service
 from studyforge.db import SessionDep
 from studyforge.documents import schemas, service
+from studyforge.documents.extract import EXTENSIONS
 from studyforge.documents.models import Document
 from studyforge.errors import AppError
+from studyforge.kit.limits import Text
 from studyforge.kit.pagination import PageDep, paginate
+from studyforge.openapi import BINARY, content, errors
 
 router = APIRouter(tags=["documents"])
 
@@ -36,14 +39,31 @@ def _check_user_id(user_id: str | None, user: CurrentUser) -> None:
         raise UserMismatch("user_id must be your own id (or omitted)")
 
 
-@router.post("/upload", status_code=202, response_model=schemas.DocumentUploaded)
+@router.post(
+    "/upload",
+    status_code=202,
+    response_model=schemas.DocumentUploaded,
+    responses={
+        200: {"model": schemas.DocumentUploaded, "description": "`skip_duplicate`: nothing new"},
+        **errors(
+            {
+                403: "`user_id` is not your own id",
+                413: "the file is larger than the upload limit",
+                415: "not a type that can be read",
+            }
+        ),
+    },
+)
 def upload(
     request: Request,
     response: Response,
     session: SessionDep,
     user: CurrentUser,
     file: Annotated[UploadFile, File(description="PDF, DOCX, PPTX, TXT, Markdown, HTML, image")],
-    path: Annotated[str | None, Form(description="source path, e.g. biology/cells.pdf")] = None,
+    path: Annotated[
+        Annotated[str, Text(500, blank=True)] | None,
+        Form(description="source path, e.g. biology/cells.pdf (blank: the file name)"),
+    ] = None,
     generate_notes: Annotated[bool, Form()] = True,
     user_id: Annotated[str | None, Form()] = None,
     skip_duplicate: Annotated[
@@ -51,6 +71,8 @@ def upload(
     ] = False,
 ) -> schemas.DocumentUploaded:
     """Store a file and start processing it; poll `GET /document/<id>` or the job's events.
+
+    Each form field is sent once: a second `file` part (or any repeated field) is a 422.
 
     `duplicate_of` names your document with the same content; with `skip_duplicate` that
     document is the answer (200) and nothing new is stored or processed.
@@ -73,7 +95,11 @@ def upload(
     return body
 
 
-@router.get("/documents", response_model=schemas.DocumentList)
+@router.get(
+    "/documents",
+    response_model=schemas.DocumentList,
+    responses=errors({403: "`user_id` is not your own id"}),
+)
 def list_documents(
     session: SessionDep, user: CurrentUser, page: PageDep, user_id: str | None = None
 ) -> dict[str, object]:
@@ -90,7 +116,11 @@ def read_document(doc: DocumentDep) -> Document:
     return doc
 
 
-@router.get("/document/{document_id}/file")
+@router.get(
+    "/document/{document_id}/file",
+    response_class=Response,
+    responses=content({media: BINARY for media in EXTENSIONS}, "The file, as uploaded"),
+)
 def download(request: Request, doc: DocumentDep) -> Response:
     """The original file, always as an attachment (never rendered by the browser)."""
     data = request.app.state.platform.blobs.get(doc.s3_key)
@@ -102,7 +132,12 @@ def download(request: Request, doc: DocumentDep) -> Response:
     )
 
 
-@router.post("/process/{document_id}", status_code=202, response_model=schemas.ProcessStarted)
+@router.post(
+    "/process/{document_id}",
+    status_code=202,
+    response_model=schemas.ProcessStarted,
+    responses=errors({409: "the document is still being processed"}),
+)
 def process(doc: DocumentDep, session: SessionDep) -> schemas.ProcessStarted:
     """Process the document again (409 while it is still being processed)."""
     job = service.reprocess(session, doc)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from studyforge.documents.models import DocumentStatus
+from studyforge.kit.limits import Integer, Text
 
 
 class DocumentUploaded(BaseModel):
@@ -94,9 +96,9 @@ class SearchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=2000)
-    k: int = Field(5, ge=1, le=50)
-    source_filter: str | None = Field(None, max_length=500)
+    query: Annotated[str, Text(2000, multiline=True)]
+    k: Integer = Field(5, ge=1, le=50)
+    source_filter: Annotated[str, Text(500, blank=True)] | None = None
     document_ids: list[uuid.UUID] | None = Field(None, max_length=500)
 
 

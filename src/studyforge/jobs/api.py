@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -13,11 +13,12 @@ from studyforge.auth.deps import CurrentUser
 from studyforge.db import SessionDep
 from studyforge.events.models import OutboxEvent
 from studyforge.events.service import stream_after
-from studyforge.events.sse import parse_last_id, sse_response
+from studyforge.events.sse import AfterQuery, LastEventIdHeader, sse_response, start_after
 from studyforge.jobs.models import TERMINAL, Job, JobStatus
 from studyforge.jobs.schemas import JobOut
 from studyforge.jobs.service import cancel_job, get_job, list_jobs_stmt, read_job_row
 from studyforge.kit.pagination import Page, PageDep, paginate
+from studyforge.openapi import EventStream
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -51,12 +52,12 @@ def cancel(row: JobDep, session: SessionDep) -> Job:
     return cancel_job(session, row)
 
 
-@router.get("/{job_id}/events")
+@router.get("/{job_id}/events", response_class=EventStream)
 async def events(
     request: Request,
     row: JobDep,
-    last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    last_event_id: LastEventIdHeader = None,
+    after: AfterQuery = None,
 ) -> StreamingResponse:
     """Progress as Server-Sent Events; resumes after `Last-Event-ID`; ends with the job."""
     job_id = row.id
@@ -66,5 +67,4 @@ async def events(
         finished = job is None or job.status in TERMINAL
         return stream_after(session, [job_id], since), finished
 
-    start = after if after is not None else parse_last_id(last_event_id)
-    return sse_response(request, fetch, start)
+    return sse_response(request, fetch, start_after(after, last_event_id))

@@ -9,7 +9,10 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from studyforge.kit.limits import MAX_INT64
+
 T = TypeVar("T")
+MAX_LIMIT = 200
 
 
 class Page(BaseModel, Generic[T]):
@@ -22,15 +25,15 @@ class Page(BaseModel, Generic[T]):
 
 
 class PageParams(BaseModel):
-    """`?limit=&offset=` query parameters, bounded."""
+    """`?limit=&offset=` query parameters, bounded (an offset past 64 bits would overflow SQL)."""
 
     limit: int = 50
     offset: int = 0
 
 
 def _page_params(
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

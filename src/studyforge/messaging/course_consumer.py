@@ -8,7 +8,8 @@ Topology (declared on every connect, all durable): the topic exchange `RABBITMQ_
 A request is acked only after its course row (and the `processing` status, and the job) are
 committed. An invalid one is rejected without requeue (so it lands in the dead-letter queue)
 after an `error` status is recorded for its `request_id`, if it has one. A database outage
-requeues the message. A known `request_id` is acked without a second course.
+requeues the message. A `request_id` its user already sent is acked without a second course
+(request ids are scoped per user: the same id from two users makes two courses).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from studyforge.auth.models import User
 from studyforge.config import Settings
 from studyforge.courses.schemas import BrokerCourseRequest
-from studyforge.courses.service import STATUS_EVENT, RequestIdTaken, request_course, status_message
+from studyforge.courses.service import STATUS_EVENT, request_course, status_message
 from studyforge.events.service import emit
 from studyforge.messaging.rabbitmq import connection_parameters
 
@@ -155,7 +156,7 @@ class CourseConsumer:
                 if session.get(User, req.user_id) is None:
                     raise InvalidRequest(f"unknown user_id {req.user_id}")
                 request_course(session, req.user_id, req)
-        except (InvalidRequest, RequestIdTaken) as exc:
+        except InvalidRequest as exc:
             self._error(request_id, f"Invalid request: {exc}")
             raise InvalidRequest(str(exc)) from None
         except IntegrityError:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from studyforge.platform import Platform
@@ -95,7 +96,19 @@ def check_dependencies(platform: Platform) -> dict[str, str]:
     return results
 
 
-@router.get("/health")
+class Health(BaseModel):
+    """The health report (200 healthy or degraded, 503 when the database does not answer)."""
+
+    status: str
+    service: str
+    timestamp: str
+    dependencies: dict[str, str]
+
+
+@router.get(
+    "/health",
+    responses={200: {"model": Health}, 503: {"model": Health, "description": "no database"}},
+)
 def health(request: Request) -> JSONResponse:
     """Healthy when every dependency answers; degraded otherwise; 503 without a database."""
     deps = check_dependencies(request.app.state.platform)

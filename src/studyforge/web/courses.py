@@ -40,10 +40,10 @@ ACTIVE = frozenset({CourseStatus.QUEUED, CourseStatus.GENERATING})
 GRADES = ("Grade 5", "Grade 6", "Grade 7", "Grade 8", "Grade 9", "Grade 10", "Grade 11")
 GRADES_MORE = ("Grade 12", "University", "Adult learners")
 FIELD_ERRORS = {
-    "topic": "Enter a topic of at most 300 characters.",
-    "grade_level": "Enter a grade level of at most 50 characters.",
+    "topic": "Enter a topic: words of at most 300 characters, on one line.",
+    "grade_level": "Enter a grade level of at most 50 characters, on one line.",
     "num_lessons": "Choose a whole number of lessons from 1 to 20.",
-    "source_filter": "The source folder can be at most 500 characters.",
+    "source_filter": "The source folder can be at most 500 characters, on one line.",
     "request_id": "This form has expired; please send it again.",
 }
 
@@ -119,7 +119,7 @@ def lesson_sections(content: dict[str, Any] | None, refs: dict[int, SourceRef]) 
         section = Section(str(raw.get("heading") or "").strip())
         for para in raw.get("paragraphs") or []:
             cited = dict.fromkeys(i for i in para.get("citations") or [] if i in refs)
-            kind = "code" if para.get("kind") == "code" else "prose"
+            kind = para.get("kind") if para.get("kind") in ("code", "list") else "prose"
             lang = code_lang(para.get("lang")) or None
             text = str(para.get("text") or "")
             section.paragraphs.append(Paragraph(text, [refs[i] for i in cited], kind, lang))
@@ -255,7 +255,7 @@ def request_course(
     payload = {
         "topic": topic,
         "grade_level": grade_level.strip() or "Grade 8",
-        "num_lessons": num_lessons.strip() or "4",
+        "num_lessons": _form_int(num_lessons.strip() or "4"),
         "source_filter": source_filter,
         "request_id": request_id.strip() or None,
     }
@@ -263,10 +263,13 @@ def request_course(
         course = service.request_course(session, user.id, CourseRequest.model_validate(payload))
     except ValidationError as exc:
         return _studio(request, session, user, form, _field_errors(exc), status_code=422)
-    except service.RequestIdTaken:
-        errors = {"request_id": FIELD_ERRORS["request_id"]}
-        return _studio(request, session, user, form, errors, status_code=409)
     return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
+
+
+def _form_int(value: str) -> int | str:
+    """A form's whole number (ASCII digits) as an int; anything else stays text, which the
+    strict schema refuses."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else value
 
 
 @router.get(f"/ui{STUDIO}")

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -117,9 +118,12 @@ def _list_context(session: Session, user: Principal) -> dict[str, Any]:
 def _search_context(request: Request, session: Session, user: Principal, q: str) -> dict[str, Any]:
     query = q.strip()[:MAX_QUERY]
     hits: list[SearchHit] = []
-    if query:
-        embedder = _platform(request).ai.embedder
-        hits = service.search(session, embedder, user.id, SearchRequest(query=query, k=SEARCH_K))
+    try:
+        search = SearchRequest(query=query, k=SEARCH_K) if query else None
+    except ValidationError:  # only control or invisible characters: nothing to look for
+        search = None
+    if search is not None:
+        hits = service.search(session, _platform(request).ai.embedder, user.id, search)
     return {"q": query, "results": [(hit, hit_href(hit)) for hit in hits]}
 
 
