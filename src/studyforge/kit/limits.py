@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from studyforge.errors import error_body
+from studyforge.kit.asgi import StartWatch
 
 # The largest integer SQLite (INTEGER) and PostgreSQL (bigint) store; larger ones overflow.
 MAX_INT64 = 2**63 - 1
@@ -74,7 +75,6 @@ class BodySizeLimit:
             return
         fields = FormFields.for_content_type(headers.get(b"content-type", b""))
         received = 0
-        started = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -88,16 +88,11 @@ class BodySizeLimit:
                     fields.feed(chunk, last=not message.get("more_body", False))
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watch = StartWatch(send)
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, watch)
         except BodyTooLarge:
-            if not started:
+            if not watch.started:
                 await _reject(send, self.max_bytes)
 
 
