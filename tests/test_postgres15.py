@@ -68,9 +68,8 @@ async def test_search_and_courses_without_pgvector(tmp_path: Path, pg15_url: str
                 json={"query": "How do plants turn sunlight into food?", "k": 3},
             )
             assert 1 in [h["page"] for h in hits.json()["results"]]
-            queued = await client.post(
-                "/api/courses", headers=headers, json={"topic": "Volcanoes", "num_lessons": 2}
-            )
+            body = {"topic": "Volcanoes and the immune system", "num_lessons": 2}
+            queued = await client.post("/api/courses", headers=headers, json=body)
             course = await wait_course(client, headers, queued.json()["course_id"])
             assert course["status"] == "READY" and len(course["lessons"]) == 2
     finally:

@@ -92,7 +92,7 @@ def test_fewer_lessons_merge_neighbours_and_more_split_in_parts():
     assert all(t.split(" and ")[0] in [strip_numbering(h) for h in SECTIONS] for t in two)
     five = [x["title"] for x in plan(5)["lessons"]]
     assert len(five) == 5 and sum("(part " in t for t in five) == 2
-    with pytest.raises(offline.NotEnoughSources, match="ask for fewer lessons"):
+    with pytest.raises(offline.NotEnoughSources, match="too few for 30 lessons; ask for at most"):
         plan(30)
 
 

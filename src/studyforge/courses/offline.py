@@ -96,8 +96,9 @@ def _partition(segments: list[Segment], n: int) -> list[list[Segment]]:
         parts = _split(groups[k])
         if parts is None:
             raise NotEnoughSources(
-                f"the documents that cover this topic hold {len(groups)} sections, "
-                f"too few for {n} lessons; ask for fewer lessons"
+                f"the documents that cover this topic hold {len(groups)} "
+                f"section{'s' if len(groups) != 1 else ''}, too few for {n} lessons; ask for "
+                f"{'one lesson' if len(groups) == 1 else f'at most {len(groups)} lessons'}"
             )
         groups[k : k + 1] = parts
     return groups
