@@ -9,7 +9,9 @@ the strategy. Either way the caller gets a validated instance of the schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -19,6 +21,26 @@ from pydantic import BaseModel
 T = TypeVar("T", bound=BaseModel)
 # Where a provider that streams may report progress ("drafting: 120 tokens"), if anywhere.
 progress_hook: ContextVar[Callable[[str], None] | None] = ContextVar("progress_hook", default=None)
+
+
+@contextmanager
+def reporting_progress(report: Callable[[str], None], every: float = 1.0) -> Iterator[None]:
+    """Within the block, a streaming provider's progress goes to `report`, at most once per
+    `every` seconds (a model streams many tokens); afterwards it goes nowhere again, so a
+    later job on the same thread never reports to this one."""
+    last = [0.0]
+
+    def hook(message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            report(message)
+
+    token = progress_hook.set(hook)
+    try:
+        yield
+    finally:
+        progress_hook.reset(token)
 
 
 @dataclass

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -20,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyforge.ai.errors import ProviderError
-from studyforge.ai.llm import Usage, progress_hook
+from studyforge.ai.llm import Usage, reporting_progress
 from studyforge.ai.registry import AIProviders
 from studyforge.config import Settings
 from studyforge.courses import export
@@ -79,9 +77,9 @@ def generate(ctx: JobContext, course_id: str) -> dict[str, Any]:
     found = _sources(ctx, settings, ai, request)
     sources = found or []
     ctx.progress(10, "Writing the outline", stage="outline")
-    progress_hook.set(_throttled(lambda message: ctx.progress(12, message, stage="outline")))
     usage = Usage()
-    outline = _outline(ctx, ai, request, sources, usage)
+    with reporting_progress(lambda message: ctx.progress(12, message, stage="outline")):
+        outline = _outline(ctx, ai, request, sources, usage)
     _save_outline(ctx, uuid.UUID(course_id), outline, sources)
     _lessons(ctx, settings, ai, uuid.UUID(course_id), request, outline, sources, usage)
 
@@ -185,9 +183,6 @@ def _lessons(
     total = len(outline.lessons)
 
     def one(number: int, plan: LessonPlan) -> None:
-        percent = 15 + 80 * done[0] // total
-        progress_hook.set(_throttled(lambda message: ctx.progress(
-            percent, f"Lesson {number}: {message}", stage="lessons")))  # fmt: skip
         own = [s for s in sources if s["index"] in set(plan.sources)] or sources[:5]
         inputs = {
             "topic": request["topic"],
@@ -196,10 +191,14 @@ def _lessons(
             "lesson": plan.model_dump(),
             "sources": own,
         }
-        content = ai.llm.complete_json(LESSON, inputs)
-        checks = ai.llm.complete_json(
-            CHECKS, {**inputs, "content": content.output.model_dump(), "other_concepts": concepts}
-        )
+        percent = 15 + 80 * done[0] // total
+        with reporting_progress(lambda message: ctx.progress(
+                percent, f"Lesson {number}: {message}", stage="lessons")):  # fmt: skip
+            content = ai.llm.complete_json(LESSON, inputs)
+            checks = ai.llm.complete_json(
+                CHECKS,
+                {**inputs, "content": content.output.model_dump(), "other_concepts": concepts},
+            )
         for generation in (content, checks):
             ctx.record_usage(generation.usage)
         with ctx.sessions.begin() as session:
@@ -226,19 +225,6 @@ def _lessons(
         for future in futures:
             if not future.cancelled():
                 future.result()  # re-raises the first failure
-
-
-def _throttled(report: Callable[[str], None], every: float = 1.0) -> Callable[[str], None]:
-    """`report` called at most once per `every` seconds (a model streams many tokens)."""
-    last = [0.0]
-
-    def hook(message: str) -> None:
-        now = time.monotonic()
-        if now - last[0] >= every:
-            last[0] = now
-            report(message)
-
-    return hook
 
 
 def _save_lesson(

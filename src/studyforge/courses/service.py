@@ -18,8 +18,7 @@ from studyforge.documents.service import existing_ids
 from studyforge.errors import Conflict, NotFound
 from studyforge.events.service import emit
 from studyforge.jobs import enqueue
-from studyforge.jobs.models import TERMINAL, Job
-from studyforge.jobs.service import cancel_job
+from studyforge.jobs.service import cancel_subject_job
 
 STATUS_EVENT = "course.status"
 
@@ -111,10 +110,7 @@ def retry(session: Session, course: Course) -> Course:
 
 def delete_course(session: Session, course: Course) -> None:
     """Delete the course and its lessons; a running generation is cancelled."""
-    if course.job_id is not None:
-        job = session.get(Job, course.job_id)
-        if job is not None and job.status not in TERMINAL:
-            cancel_job(session, job)
+    cancel_subject_job(session, course.job_id)
     session.delete(course)
 
 

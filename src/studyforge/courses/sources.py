@@ -26,7 +26,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from studyforge.ai.embeddings import Embedder
+from studyforge.ai.embeddings import Embedder, embed_query
 from studyforge.documents.index import Scope
 from studyforge.documents.models import Document, Passage
 from studyforge.documents.service import retrieve
@@ -59,7 +59,7 @@ def course_sources(
 ) -> list[dict[str, Any]]:
     """The passages of the sections that cover `topic`, in source order, at most `budget`
     (but never fewer than one section per lesson); raises TopicNotCovered."""
-    vector = embedder.embed_batch([topic])[0]
+    vector = embed_query(embedder, topic)  # cached: retrieve embeds the same query
     hits = retrieve(session, embedder, scope, topic, 40)
     documents = list(dict.fromkeys(h.document_id for h in hits))[:MAX_DOCUMENTS]
     sections = _sections(session, scope, documents, vector)

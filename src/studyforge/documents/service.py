@@ -23,7 +23,7 @@ from studyforge.errors import AppError, Conflict, NotFound
 from studyforge.events.service import emit
 from studyforge.jobs import enqueue
 from studyforge.jobs.models import TERMINAL, Job
-from studyforge.jobs.service import cancel_job
+from studyforge.jobs.service import cancel_subject_job
 from studyforge.storage import BlobStore
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
@@ -217,10 +217,7 @@ def delete_document(session: Session, blobs: BlobStore, doc: Document) -> None:
     """Delete the document, its passages, and (after commit) its file; a running processing
     job is cancelled (it stops at its next step)."""
     key = doc.s3_key
-    if doc.job_id is not None:
-        job = session.get(Job, doc.job_id)
-        if job is not None and job.status not in TERMINAL:
-            cancel_job(session, job)
+    cancel_subject_job(session, doc.job_id)
     session.execute(delete(Passage).where(Passage.document_id == doc.id))
     session.delete(doc)
     emit(session, "document.deleted", {"document_id": str(doc.id)}, user_id=doc.user_id)

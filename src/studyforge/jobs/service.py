@@ -53,6 +53,13 @@ def list_jobs_stmt(user_id: uuid.UUID, status: JobStatus | None = None) -> Selec
     return stmt
 
 
+def cancel_subject_job(session: Session, job_id: uuid.UUID | None) -> None:
+    """Cancel the job working on a row that is being deleted, if it has not ended."""
+    row = session.get(Job, job_id) if job_id is not None else None
+    if row is not None and row.status not in TERMINAL:
+        cancel_job(session, row)
+
+
 def cancel_job(session: Session, row: Job) -> Job:
     """Cancel a queued job at once; ask a running one to stop at its next progress report."""
     if row.status in TERMINAL:
