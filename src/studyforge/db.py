@@ -229,3 +229,42 @@ class PerEngine(Generic[V]):
             if engine not in self._values:
                 self._values[engine] = self._factory(session)
             return self._values[engine]
+
+
+class CommitMemo:
+    """Per-thread memo of small reads of one SQLite file, dropped whenever anything commits.
+
+    The thread-pool counterpart of `LoopReader`'s memo: each thread keeps a connection that
+    never writes and asks it `PRAGMA data_version` (it moves when any other connection, in any
+    process, commits). A read made inside a transaction that has written is never memoised or
+    served from the memo: it must see its own uncommitted rows.
+    """
+
+    MAX_ENTRIES = 1024
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._local = threading.local()
+
+    @staticmethod
+    def for_session(session: Session) -> CommitMemo | None:
+        """A memo for the session's database when it is a SQLite file, else None."""
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        return CommitMemo(str(engine.url.database)) if LoopReader.supports(engine) else None
+
+    def read(self, session: Session, key: Any, query: Callable[[], T]) -> T:
+        """`query()`, or its memoised result if nothing was committed since it ran."""
+        if session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            return query()
+        local = self._local
+        if getattr(local, "changes", None) is None:
+            local.changes = sqlite3.connect(self._path)
+            local.version, local.results = -1, {}
+        version = local.changes.execute("PRAGMA data_version").fetchone()[0]
+        if version != local.version or len(local.results) >= self.MAX_ENTRIES:
+            local.version, local.results = version, {}
+        if key not in local.results:
+            local.results[key] = query()
+        result: T = local.results[key]
+        return result

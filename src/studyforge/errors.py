@@ -2,6 +2,10 @@
 
 Every error body is `{"error": "...", "code": "SNAKE_CODE", "timestamp": "ISO-8601"}` with an
 optional `"details"`. Features subclass `AppError` (e.g. `class CourseNotFound(NotFound)`).
+
+A browser navigating to a page (a GET whose `Accept` prefers HTML, not an htmx fetch) gets an
+HTML error page instead, from the renderer the web pages register as `app.state.error_page`;
+API clients keep the JSON.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -101,20 +105,39 @@ def _status_code_name(status: int) -> str:
         return "HTTP_ERROR"
 
 
-async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+def wants_html(method: str, headers: Any) -> bool:
+    """Whether a request is a browser navigation: a GET or HEAD that prefers HTML to JSON
+    (`Accept: text/html,...`), and not an htmx or script fetch of a fragment."""
+    if method not in ("GET", "HEAD") or headers.get("hx-request"):
+        return False
+    accept = (headers.get("accept") or "").lower()
+    html, json = accept.find("text/html"), accept.find("application/json")
+    return html >= 0 and (json < 0 or html < json)
+
+
+async def _page_or_json(
+    request: Request, status: int, message: str, body: dict[str, Any], headers: Any = None
+) -> Response:
+    renderer = getattr(request.app.state, "error_page", None)
+    if renderer is not None and wants_html(request.method, request.headers):
+        page: Response = await renderer(request, status, message)
+        page.headers.update(headers or {})
+        return page
+    return JSONResponse(body, status, headers=headers)
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return JSONResponse(
-        error_body(exc.message, exc.code, exc.details), exc.status, headers=exc.headers
-    )
+    body = error_body(exc.message, exc.code, exc.details)
+    return await _page_or_json(request, exc.status, exc.message, body, exc.headers)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return JSONResponse(
-        error_body(message, _status_code_name(exc.status_code)),
-        exc.status_code,
-        headers=getattr(exc, "headers", None),
+    body = error_body(message, _status_code_name(exc.status_code))
+    return await _page_or_json(
+        request, exc.status_code, message, body, getattr(exc, "headers", None)
     )
 
 
@@ -126,10 +149,22 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     details = _clean_validation_errors(exc.errors())
-    return JSONResponse(error_body("Invalid request", "VALIDATION_ERROR", details), 422)
+    body = error_body("Invalid request", "VALIDATION_ERROR", details)
+    return await _page_or_json(request, 422, "Invalid request", body)
+
+
+SERVER_ERROR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Something went wrong · studyforge</title></head>
+<body><main><h1>Something went wrong</h1>
+<p>studyforge could not show this page. Nothing you saved was lost. Try again in a moment;
+if it keeps happening, tell whoever runs this server (the details are in its log).</p>
+<p><a href="/">Go to the home page</a></p></main></body></html>
+"""
 
 
 class UnhandledErrors:
@@ -162,7 +197,12 @@ class UnhandledErrors:
                 exc,
                 exc_info=exc,
             )
-            response = JSONResponse(error_body("Internal server error", "INTERNAL_ERROR"), 500)
+            response: Response
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            if wants_html(scope.get("method", ""), headers):
+                response = HTMLResponse(SERVER_ERROR_PAGE, 500)  # no template: it could fail too
+            else:
+                response = JSONResponse(error_body("Internal server error", "INTERNAL_ERROR"), 500)
             await response(scope, receive, send)
 
 

@@ -33,6 +33,7 @@ class Env:
     def __init__(self, platform: Platform, rabbitmq: Any) -> None:
         self.platform, self.settings, self.rabbitmq = platform, platform.settings, rabbitmq
         self.seen: dict[str, list[dict[str, Any]]] = {}
+        self.message_ids: set[str] = set()
 
     def channel(self) -> Any:
         return pika.BlockingConnection(pika.URLParameters(self.rabbitmq.url)).channel()
@@ -55,12 +56,18 @@ class Env:
                 mine = self.seen.get(request_id, [])
                 if any(m["status"] == until for m in mine):
                     return mine
-                method, _, body = channel.basic_get(
+                method, properties, body = channel.basic_get(
                     self.settings.rabbitmq_queue_status, auto_ack=True
                 )
                 if method is None:
                     time.sleep(0.1)
                     continue
+                # Delivery is at least once: a publish the broker cut off while shutting down
+                # is sent again, with the same message id, which a consumer de-duplicates.
+                assert properties.message_id, "a status message without a message id"
+                if properties.message_id in self.message_ids:
+                    continue
+                self.message_ids.add(properties.message_id)
                 message = json.loads(body)
                 self.seen.setdefault(message["request_id"], []).append(message)
         finally:

@@ -37,7 +37,8 @@ SEARCHES_PER_THREAD = 12
 
 
 class CountingEmbedder:
-    """The real embedder, counting the texts it is asked to embed."""
+    """The real embedder, counting the texts it is asked to embed (concurrent queries are
+    embedded in one batch, so texts, not calls)."""
 
     def __init__(self, inner: Any) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
@@ -46,7 +47,7 @@ class CountingEmbedder:
 
     def embed_batch(self, texts: Any) -> np.ndarray:
         with self._lock:
-            self.calls += 1
+            self.calls += len(texts)
         return self.inner.embed_batch(texts)
 
 

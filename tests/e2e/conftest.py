@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -174,6 +175,28 @@ def sign_in(page: Page, server: Server, path: str) -> None:
     page.get_by_label("Password").fill(server.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("username")).to_have_text(server.username)
+
+
+def no_sideways_scroll(page: Page) -> None:
+    """The page fits its viewport's width: nothing scrolls sideways."""
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths}"
+
+
+def wait_json(
+    api: httpx.Client, url: str, done: Callable[[dict[str, Any]], bool], timeout: float = 120
+) -> dict[str, Any]:
+    """GET `url` until `done(body)` (the first document also loads the embedding model)."""
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        body = api.get(url).raise_for_status().json()
+        if done(body):
+            return body
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not finish: {body.get('status')}")
 
 
 def accept_dialog(dialog: Any) -> None:

@@ -27,7 +27,7 @@ HTTP_TIMEOUT = 30.0
 
 
 def test_upload_search_open_and_delete(page: Page, server: Server, tmp_path: Path) -> None:
-    """Upload a PDF, see it complete, find a page by a paraphrase, open it there, delete it."""
+    """Upload a PDF and see it complete, find a page by a paraphrase, open it there, delete it."""
     pdf = tmp_path / "science-notes.pdf"
     pdf.write_bytes(samples.text_pdf())
     sign_in(page, server, "/library")
@@ -35,11 +35,15 @@ def test_upload_search_open_and_delete(page: Page, server: Server, tmp_path: Pat
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Documents")).to_have_attribute("aria-current", "page")
 
-    page.get_by_label("File").set_input_files(pdf)
+    page.get_by_label("Files").set_input_files(pdf)
     page.get_by_label("Folder path").fill("course/science-notes.pdf")
     page.get_by_role("button", name="Upload").click()
-    expect(page.get_by_role("status")).to_contain_text("Uploaded science-notes.pdf")
-    expect(page.locator("#upload-progress")).to_have_attribute("value", "100")
+    # The upload box follows the file to the end (it used to stop at "Uploaded … Processing…").
+    upload = page.locator("#upload-list .upload-item", has_text="science-notes.pdf")
+    expect(upload.locator(".upload-item-status")).to_contain_text("Ready", timeout=PROCESS_TIMEOUT)
+    opened = upload.get_by_role("link", name="Open science-notes.pdf")
+    expect(opened).to_have_attribute("href", re.compile(r"^/library/[0-9a-f-]{36}$"))
+    expect(page.get_by_role("status")).to_have_text("science-notes.pdf is ready.")
 
     row = page.locator("#documents tbody tr", has_text="science-notes.pdf")
     expect(row).to_contain_text("course/science-notes.pdf")

@@ -5,7 +5,6 @@ removed; the HTML export reads at phone width without sideways scrolling."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,36 +15,18 @@ from playwright.sync_api import Page, expect
 from studyforge.courses.render import course_html
 from tests.courses.test_exports import GONE, stored_course
 from tests.documents import samples
-from tests.e2e.conftest import Server, sign_in
+from tests.e2e.conftest import Server, no_sideways_scroll, sign_in, wait_json
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 HTTP_TIMEOUT = 30.0
-WAIT = 120.0  # s: the first document also loads the embedding model
 NOTES = b"Tides rise and fall twice a day because the Moon's gravity pulls the oceans."
 
 
-def _wait(api: httpx.Client, url: str, done: Any) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT
-    body: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        body = api.get(url).raise_for_status().json()
-        if done(body):
-            return body
-        time.sleep(0.3)
-    raise AssertionError(f"{url} did not finish: {body.get('status')}")
-
-
-def _no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    viewport = page.evaluate("window.innerWidth")
-    assert width <= viewport, (width, viewport)
-
-
 def _upload(page: Page, file: Path, folder_path: str) -> None:
-    page.get_by_label("File").set_input_files(file)
+    page.get_by_label("Files").set_input_files(file)
     page.get_by_label("Folder path").fill(folder_path)
     page.get_by_role("button", name="Upload").click()
 
@@ -61,16 +42,16 @@ def test_duplicate_uploads_are_named_or_skipped(
     file = tmp_path / name
     file.write_bytes(NOTES + name.encode())
     sign_in(page, server, "/library")
-    _no_sideways_scroll(page)
-    status = page.get_by_role("status")
+    no_sideways_scroll(page)
+    rows = page.locator("#upload-list .upload-item")
 
     _upload(page, file, first_path)
-    expect(status).to_have_text(f"Uploaded {name}. Processing…")
+    expect(rows.nth(0)).to_have_attribute("data-state", "ready", timeout=60_000)
     expect(page.locator("#documents tbody tr", has_text=first_path)).to_have_count(1)
 
     _upload(page, file, f"elsewhere-{viewport['width']}/{name}")
-    expect(status).to_contain_text(
-        f"You already have this file as {first_path} — uploaded again anyway"
+    expect(rows.nth(1)).to_contain_text(
+        f"You already had this file as {first_path}; uploaded again anyway"
     )
     expect(page.locator("#documents tbody tr", has_text=name)).to_have_count(2)
 
@@ -78,11 +59,13 @@ def test_duplicate_uploads_are_named_or_skipped(
     expect(skip).not_to_be_checked()
     skip.check()
     _upload(page, file, f"third-{viewport['width']}/{name}")
-    expect(status).to_have_text(f"You already have this file as {first_path} — skipped.")
+    expect(rows.nth(2)).to_have_attribute("data-state", "skipped")
+    status = rows.nth(2).locator(".upload-item-status")
+    expect(status).to_contain_text(f"Already in your library as {first_path} — skipped.")
     expect(status).not_to_have_class(re.compile("upload-error"))
     page.reload()
     expect(page.locator("#documents tbody tr", has_text=name)).to_have_count(2)
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +75,11 @@ def cited(api: httpx.Client) -> dict[str, Any]:
     sent = api.post("/upload", files=files, data={"path": "hyg/science.pdf"})
     assert sent.status_code == 202, sent.text
     doc_id = sent.json()["document_id"]
-    doc = _wait(api, f"/document/{doc_id}", lambda b: b["status"] != "processing")
+    doc = wait_json(api, f"/document/{doc_id}", lambda b: b["status"] != "processing")
     assert doc["status"] == "completed", doc
     body = {"topic": "Volcanoes", "num_lessons": 1, "source_filter": "hyg/"}
     queued = api.post("/api/courses", json=body).raise_for_status().json()
-    course = _wait(
+    course = wait_json(
         api, f"/api/courses/{queued['course_id']}", lambda b: b["status"] in ("READY", "FAILED")
     )
     assert course["status"] == "READY", course["error_message"]
@@ -111,7 +94,7 @@ def test_deleting_a_cited_document_names_its_courses(
     page.set_viewport_size(PHONE)
     sign_in(page, server, f"/library/{doc['document_id']}")
     expect(page.get_by_test_id("citing-courses")).to_have_text(course["title"])
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     messages: list[str] = []
 
     def confirm(dialog: Any) -> None:
@@ -136,9 +119,9 @@ def test_deleting_a_cited_document_names_its_courses(
     expect(page.locator(".source-link")).to_have_count(0)
     hrefs = page.locator(".lesson-body a.cite").evaluate_all("els => els.map(e => e.href)")
     assert hrefs and all("#source-" in h and "/library/" not in h for h in hrefs), hrefs
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     page.set_viewport_size(DESKTOP)
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
 
     read = api.get(f"/api/courses/{course['id']}").json()
     assert all(s["removed"] for s in read["lessons"][0]["sources"])
@@ -159,7 +142,7 @@ def test_html_export_reads_without_sideways_scrolling(page: Page, viewport: dict
     }
     page.set_viewport_size(viewport)
     page.set_content(course_html(course, removed={GONE}))
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     block = page.locator("pre code.language-py")
     expect(block).to_contain_text("print(result)")
     assert block.evaluate("e => e.innerText.split('\\n').length") == 2

@@ -110,7 +110,7 @@ class SearchHit(BaseModel):
     path: str
     page: int | None
     heading: str | None
-    kind: str = Field("prose", description="prose, code or table")
+    kind: str = Field("prose", description="prose, list, code or table")
     text: str
     score: float
     start: int

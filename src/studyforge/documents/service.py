@@ -233,6 +233,12 @@ def search(
     return retrieve(session, embedder, scope, req.query, req.k)
 
 
+HIT_COLUMNS = (
+    Passage.document_id, Passage.path, Passage.page, Passage.heading, Passage.kind,
+    Passage.text, Passage.start, Passage.end,
+)  # fmt: skip
+
+
 def retrieve(
     session: Session, embedder: Embedder, scope: index.Scope, query: str, k: int
 ) -> list[SearchHit]:
@@ -261,20 +267,16 @@ def retrieve(
     hits: list[SearchHit] = []
     if best:
         rows = session.execute(
-            select(Passage, Document.filename)
+            select(Passage.id.label("passage_id"), Document.filename, *HIT_COLUMNS)
             .join(Document, Document.id == Passage.document_id)
             .where(Passage.id.in_(best))
-        ).all()
-        by_id = {p.id: (p, filename) for p, filename in rows}
-        hits = [_hit(*by_id[pid], ranked[pid]) for pid in best if pid in by_id]
+        ).all()  # columns, not ORM objects: a third of the time for five rows
+        by_id = {row[0]: dict(row._mapping) for row in rows}
+        hits = [
+            SearchHit.model_validate({**by_id[pid], "score": round(ranked[pid], 6)})
+            for pid in best
+            if pid in by_id
+        ]  # `passage_id` is not a field: ignored
     if not (session.new or session.dirty or session.deleted):  # only committed-looking data
         cache.put(key, tuple(hits))
     return [hit.model_copy() for hit in hits]
-
-
-def _hit(p: Passage, filename: str, score: float) -> SearchHit:
-    return SearchHit(
-        document_id=p.document_id, filename=filename, path=p.path, page=p.page,
-        heading=p.heading, kind=p.kind, text=p.text, score=round(score, 6), start=p.start,
-        end=p.end,
-    )  # fmt: skip

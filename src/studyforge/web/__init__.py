@@ -12,11 +12,15 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def mount_web(app: FastAPI) -> None:
     """Add the page routes and the static files to `app`."""
+    from studyforge.web.checks import router as checks_router
     from studyforge.web.courses import router as courses_router
     from studyforge.web.documents import router as documents_router
+    from studyforge.web.errors import error_page
     from studyforge.web.pages import router
 
     app.include_router(router)
     app.include_router(documents_router)
     app.include_router(courses_router)
+    app.include_router(checks_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.error_page = error_page  # HTML errors for browsers (see `errors.wants_html`)

@@ -40,8 +40,8 @@ ACTIVE = frozenset({CourseStatus.QUEUED, CourseStatus.GENERATING})
 GRADES = ("Grade 5", "Grade 6", "Grade 7", "Grade 8", "Grade 9", "Grade 10", "Grade 11")
 GRADES_MORE = ("Grade 12", "University", "Adult learners")
 FIELD_ERRORS = {
-    "topic": "Enter a topic: words of at most 300 characters, on one line.",
-    "grade_level": "Enter a grade level of at most 50 characters, on one line.",
+    "topic": "Write the topic on one line, in words (no control characters).",
+    "grade_level": "Write the grade level on one line, in words (no control characters).",
     "num_lessons": "Choose a whole number of lessons from 1 to 20.",
     "source_filter": "The source folder can be at most 500 characters, on one line.",
     "request_id": "This form has expired; please send it again.",
@@ -222,9 +222,23 @@ def _course_context(session: Session, user: Principal, course: Course) -> dict[s
     }
 
 
-def _field_errors(exc: ValidationError) -> dict[str, str]:
+def _field_errors(exc: ValidationError, form: dict[str, str]) -> dict[str, str]:
+    """What is wrong with each refused field, in words: empty, too long, or not one line."""
     names = {str(err["loc"][0]) if err["loc"] else "topic" for err in exc.errors()}
-    return {name: FIELD_ERRORS.get(name, "This value is not valid.") for name in names}
+    return {name: _field_error(name, form.get(name, "")) for name in names}
+
+
+def _field_error(name: str, value: str) -> str:
+    limits = {"topic": (300, "a topic", "“Volcanoes”"), "grade_level": (50, "a grade level",
+              "Grade 8 or University")}  # fmt: skip
+    if name not in limits:
+        return FIELD_ERRORS.get(name, "This value is not valid.")
+    limit, what, example = limits[name]
+    if not value.strip():
+        return f"Enter {what}, for example {example}."
+    if len(value.strip()) > limit:
+        return f"Shorten {what} to {limit} characters (this one has {len(value.strip())})."
+    return FIELD_ERRORS[name]
 
 
 @router.get(STUDIO)
@@ -240,7 +254,8 @@ def request_course(
     user: PageUser,
     _writer: CurrentUser,  # the API's check: a cookie-carrying write must come from this site
     topic: Annotated[str, Form()] = "",
-    grade_level: Annotated[str, Form()] = "",
+    grade_level: Annotated[str | None, Form()] = None,  # absent or empty: the API's default
+    # (the page's field is `required` and prefilled, so a browser never sends it empty)
     num_lessons: Annotated[str, Form()] = "",
     source_filter: Annotated[str, Form()] = "",
     request_id: Annotated[str, Form()] = "",
@@ -248,13 +263,13 @@ def request_course(
     """Queue a course from the form and go to its page; invalid input re-renders the form."""
     form = {
         "topic": topic,
-        "grade_level": grade_level,
+        "grade_level": grade_level or "",
         "num_lessons": num_lessons,
         "source_filter": source_filter,
     }
     payload = {
         "topic": topic,
-        "grade_level": grade_level.strip() or "Grade 8",
+        **({} if grade_level is None else {"grade_level": grade_level}),
         "num_lessons": _form_int(num_lessons.strip() or "4"),
         "source_filter": source_filter,
         "request_id": request_id.strip() or None,
@@ -262,7 +277,7 @@ def request_course(
     try:
         course = service.request_course(session, user.id, CourseRequest.model_validate(payload))
     except ValidationError as exc:
-        return _studio(request, session, user, form, _field_errors(exc), status_code=422)
+        return _studio(request, session, user, form, _field_errors(exc, form), status_code=422)
     return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
 
 
@@ -309,18 +324,25 @@ def lesson_page(
     lesson = lessons.get(number)
     if course is None or lesson is None:
         return _not_found(request, user, "lesson")
+    context = lesson_context(session, course, lesson, lessons)
+    return render(request, "lesson.html", context, user=user)
+
+
+def lesson_context(
+    session: Session, course: Course, lesson: Lesson, lessons: dict[int, Lesson]
+) -> dict[str, Any]:
+    """What `lesson.html` shows: the cited text, its numbered sources, the lessons around it."""
     refs = source_refs(lesson.sources, service.removed_documents(session, course))
-    context = {
+    return {
         "course": course,
         "lesson": lesson,
         "sections": lesson_sections(lesson.content_json, refs),
         "summary": str((lesson.content_json or {}).get("summary") or ""),
         "sources": sorted(refs.values(), key=lambda ref: ref.number),
         "refs": refs,
-        "previous": lessons.get(number - 1),
-        "next": lessons.get(number + 1),
+        "previous": lessons.get(lesson.lesson_number - 1),
+        "next": lessons.get(lesson.lesson_number + 1),
     }
-    return render(request, "lesson.html", context, user=user)
 
 
 @router.post(f"{STUDIO}/{{course_id}}/retry")

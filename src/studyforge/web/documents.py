@@ -155,11 +155,12 @@ def library_page(
     q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
 ) -> Response:
     """The user's documents with live status, the upload form and the search box."""
-    max_mb = _platform(request).settings.upload_max_bytes // (1024 * 1024)
+    max_bytes = _platform(request).settings.upload_max_bytes
     context = {
         **_list_context(session, user),
         **_search_context(request, session, user, q),
-        "max_mb": max_mb,
+        "max_mb": max_bytes // (1024 * 1024),
+        "max_bytes": max_bytes,
         "accept": ACCEPT,
     }
     return render(request, "documents.html", context, user=user)

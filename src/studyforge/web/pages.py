@@ -7,6 +7,7 @@ with `render()` and the `PageUser` dependency.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from studyforge import __version__
@@ -25,7 +27,9 @@ from studyforge.auth.deps import COOKIE_NAME, identify
 from studyforge.auth.service import Principal, issue_token
 from studyforge.auth.throttle import TooManyAttempts, request_sign_in
 from studyforge.config import Settings
+from studyforge.courses.models import Course
 from studyforge.db import SessionDep, utcnow
+from studyforge.documents.models import Document
 from studyforge.errors import Unauthorized
 from studyforge.jobs.models import Job
 from studyforge.jobs.service import list_jobs_stmt
@@ -124,8 +128,8 @@ def not_found_page(
     request: Request, user: Principal, message: str, back: str, label: str
 ) -> Response:
     """The HTML 404 page for a missing (or someone else's) resource."""
-    context = {"message": message, "back": back, "back_label": label}
-    return render(request, "not_found.html", context, user=user, status_code=404)
+    context = {"title": "Not found", "message": message, "back": back, "back_label": label}
+    return render(request, "error.html", context, user=user, status_code=404)
 
 
 def _settings(request: Request) -> Settings:
@@ -133,7 +137,8 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-async def _cookie_user(request: Request) -> Principal | None:
+async def cookie_user(request: Request) -> Principal | None:
+    """The signed-in visitor of a page, from the session cookie (None if absent or invalid)."""
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         return None
@@ -162,7 +167,7 @@ def _requested_path(request: Request) -> str:
 
 
 async def _page_user(request: Request) -> Principal:
-    user = await _cookie_user(request)
+    user = await cookie_user(request)
     if user is None:
         raise LoginRequired(_requested_path(request))
     return user
@@ -225,7 +230,7 @@ async def login_page(
 ) -> Response:
     """The sign-in form; a visitor who is already signed in goes straight on."""
     target = safe_next(next_path)
-    if await _cookie_user(request) is not None:
+    if await cookie_user(request) is not None:
         return RedirectResponse(target, status_code=303)
     return render(request, "login.html", {"next": target, "username": ""})
 
@@ -267,14 +272,73 @@ def logout() -> Response:
     return response
 
 
-def _jobs(session: Session, user: Principal, limit: int) -> Sequence[Job]:
-    return session.scalars(list_jobs_stmt(user.id).limit(limit)).all()
+@dataclass(frozen=True)
+class JobRow:
+    """A job as the jobs list shows it: what it works on, in words, and where that is."""
+
+    job: Job
+    title: str
+    href: str | None
+
+
+KIND_VERBS = {"documents.process": "Reading", "courses.generate": "Writing the course"}
+
+
+def _jobs(session: Session, user: Principal, limit: int) -> list[JobRow]:
+    """The user's newest jobs, each named after its document or course (one query each)."""
+    jobs = session.scalars(list_jobs_stmt(user.id).limit(limit)).all()
+    ids = {key: _param_ids(jobs, key) for key in ("document_id", "course_id")}
+    docs = dict(
+        session.execute(
+            select(Document.id, Document.filename).where(
+                Document.user_id == user.id, Document.id.in_(ids["document_id"])
+            )
+        ).all()
+    )
+    courses = {
+        cid: title or topic
+        for cid, title, topic in session.execute(
+            select(Course.id, Course.title, Course.topic).where(
+                Course.user_id == user.id, Course.id.in_(ids["course_id"])
+            )
+        ).all()
+    }
+    rows = []
+    for job in jobs:
+        verb = KIND_VERBS.get(job.kind, job.kind.replace(".", " ").replace("_", " ").capitalize())
+        doc_id, course_id = _param_id(job, "document_id"), _param_id(job, "course_id")
+        if doc_id in docs:
+            rows.append(JobRow(job, f"{verb} {docs[doc_id]}", f"/library/{doc_id}"))
+        elif course_id in courses:
+            rows.append(JobRow(job, f"{verb} “{courses[course_id]}”", f"/studio/{course_id}"))
+        elif doc_id or course_id:
+            rows.append(JobRow(job, f"{verb} (deleted since)", None))
+        else:
+            rows.append(JobRow(job, verb, None))
+    return rows
+
+
+def _param_id(job: Job, key: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str((job.params or {})[key]))
+    except (KeyError, ValueError):
+        return None
+
+
+def _param_ids(jobs: Sequence[Job], key: str) -> list[uuid.UUID]:
+    return [i for i in (_param_id(job, key) for job in jobs) if i is not None]
 
 
 @router.get("/")
 def home(request: Request, session: SessionDep, user: PageUser) -> Response:
-    """The signed-in home page: a welcome and the user's recent jobs."""
-    context = {"jobs": _jobs(session, user, HOME_JOBS), "limit": HOME_JOBS}
+    """The signed-in home page: the next steps for this user and their recent jobs."""
+    counts = {
+        "documents": session.scalar(
+            select(func.count(Document.id)).where(Document.user_id == user.id)
+        ),
+        "courses": session.scalar(select(func.count(Course.id)).where(Course.user_id == user.id)),
+    }
+    context = {"jobs": _jobs(session, user, HOME_JOBS), "limit": HOME_JOBS, "counts": counts}
     return render(request, "home.html", context, user=user)
 
 
