@@ -41,6 +41,8 @@ class Course(IdMixin, TimestampMixin, Base):
     grade_level: Mapped[str] = mapped_column(String(50), default="Grade 8")
     num_lessons: Mapped[int] = mapped_column(default=4)
     source_filter: Mapped[str | None] = mapped_column(String(500), default=None)
+    # Chosen documents (ids as strings); None: every document within `source_filter`.
+    document_ids: Mapped[list[str] | None] = mapped_column(default=None)
     # With an LLM, a course on a topic the documents do not cover is written only when asked
     # for (`allow_ungrounded`); such a course is stored with `grounded` false.
     allow_ungrounded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

