@@ -128,3 +128,24 @@ def test_the_course_form_says_what_is_wrong(
     expect(page.locator("#topic-error")).to_have_text(re.compile("^Enter a topic, for example"))
     expect(page.get_by_label("Topic")).to_have_attribute("aria-invalid", "true")
     no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=IDS)
+def test_search_stays_in_the_address_and_survives_back(
+    page: Page, server: Server, ready_course: dict[str, Any], viewport: dict[str, int]
+) -> None:
+    page.set_viewport_size(viewport)
+    sign_in(page, server, "/library")
+    page.get_by_label("Question or keywords").fill("magma eruption")
+    page.get_by_role("button", name="Search", exact=True).click()
+    first = page.locator("#search-results .result-link").first
+    expect(first).to_be_visible()
+    expect(page).to_have_url(server.base_url + "/library?q=magma%20eruption")
+    no_sideways_scroll(page)
+    first.click()
+    expect(page).to_have_url(re.compile(r"/library/[0-9a-f-]{36}"))
+    page.go_back()
+    expect(page.get_by_label("Question or keywords")).to_have_value("magma eruption")
+    expect(page.locator("#search-results .result-link").first).to_be_visible()
+    page.reload()
+    expect(page.locator("#search-results .result-link").first).to_be_visible()

@@ -183,7 +183,10 @@ def library_search(
     if not request.headers.get("HX-Request"):
         return RedirectResponse(f"{LIBRARY}?q={quote(q)}", status_code=303)
     context = _search_context(request, session, user, q)
-    return render(request, "_search_results.html", context, user=user)
+    response = render(request, "_search_results.html", context, user=user)
+    # The address bar keeps the search (`/library?q=...`), so Back and Reload show it again.
+    response.headers["HX-Push-Url"] = f"{LIBRARY}?q={quote(q)}" if q.strip() else LIBRARY
+    return response
 
 
 @router.get(f"{LIBRARY}/{{document_id}}")

@@ -1,0 +1,103 @@
+"""Axe-style basics on every page, at phone and desktop width, in light and dark mode: one main
+landmark and one h1, headings that do not skip levels, a name for every control, link, button
+and image, text contrast of at least 4.5:1 (3:1 for large text), no positive tabindex, a
+visible focus ring on every element Tab reaches, and no sideways scroll."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page
+
+from tests.documents import samples
+from tests.e2e.conftest import Server, no_sideways_scroll, sign_in, wait_json
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+FOLDER = "a11y-e2e/"
+TABS = 25  # Tab presses checked per page
+
+JS = Path(__file__).parent / "js"
+AUDIT = (JS / "audit.js").read_text()
+FOCUS_RING = (JS / "focus_ring.js").read_text()
+
+
+@pytest.fixture(scope="module")
+def material(api: httpx.Client) -> Iterator[dict[str, str]]:
+    """A processed document and a READY course, so every page has real content."""
+    files = {"file": ("science.pdf", samples.text_pdf(), "application/pdf")}
+    sent = api.post("/upload", files=files, data={"path": FOLDER + "science.pdf"})
+    doc_id = sent.raise_for_status().json()["document_id"]
+    wait_json(api, f"/document/{doc_id}", lambda b: b["status"] != "processing")
+    body = {"topic": "Volcanoes and the immune system", "num_lessons": 2, "source_filter": FOLDER}
+    course_id = api.post("/api/courses", json=body).raise_for_status().json()["course_id"]
+    course = wait_json(
+        api, f"/api/courses/{course_id}", lambda b: b["status"] in ("READY", "FAILED")
+    )
+    assert course["status"] == "READY", course.get("error_message")
+    yield {"doc": doc_id, "course": course_id}
+    api.delete(f"/api/courses/{course_id}")
+    api.delete(f"/document/{doc_id}")
+
+
+def pages(material: dict[str, str]) -> list[str]:
+    course = f"/studio/{material['course']}"
+    return [
+        "/", "/library", "/library?q=volcano", f"/library/{material['doc']}", "/studio",
+        course, f"{course}/lessons/1", "/jobs", "/nonexistent-page",
+    ]  # fmt: skip
+
+
+def audit(page: Page, path: str) -> list[str]:
+    found = [f"{path}: {p}" for p in page.evaluate(AUDIT)]
+    page.locator("body").focus()
+    for _ in range(TABS):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_RING)
+        if focused is None:
+            break
+        if not (focused["ring"] and focused["visible"]):
+            found.append(f"{path}: no visible focus ring on {focused}")
+    return found
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_every_page_meets_the_basics(
+    page: Page, server: Server, material: dict[str, str], width: str, scheme: str
+) -> None:
+    page.set_viewport_size(VIEWPORTS[width])
+    page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+    page.goto("/login")
+    problems = audit(page, "/login")
+    sign_in(page, server, "/")
+    for path in pages(material):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        time.sleep(0.1)  # htmx swaps after load
+        no_sideways_scroll(page)
+        problems += audit(page, path)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_audit_finds_what_it_looks_for(page: Page) -> None:
+    """The audit is not vacuous: a page with each problem gets each one reported."""
+    page.set_content(
+        """<html><head><title>bad</title></head><body>
+        <main><h1>One</h1><h1>Two</h1><h4>Skipped</h4>
+        <input id="nolabel"><a href="/x"><svg width="16" height="16"></svg></a><img src="data:,">
+        <p style="color:#bbb;background:#fff">faint text</p>
+        <button tabindex="3">Jump</button></main></body></html>"""
+    )
+    found = "\n".join(page.evaluate(AUDIT))
+    for expected in (
+        "html without lang", "2 visible h1", "heading skips from h1 to h4",
+        "control without a label: input#nolabel", "link or button without a name: a",
+        "image without alt", "positive tabindex", "contrast 1.",
+    ):  # fmt: skip
+        assert expected in found, (expected, found)
