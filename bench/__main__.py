@@ -18,6 +18,7 @@ def main() -> None:
         "search_load": "bench.search_load",
         "courses": "bench.courses",
         "quality": "bench.quality",
+        "quizzes": "bench.quizzes",
     }
     names = [a for a in sys.argv[1:] if a in available] or list(available)
     for name in names:

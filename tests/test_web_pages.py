@@ -86,9 +86,7 @@ async def test_jobs_are_named_after_their_document_or_course_and_link_to_it(
             ("courses.generate", {"course_id": str(course.id)}),
             ("courses.generate", {"course_id": str(gone)}),
         ):
-            session.add(
-                Job(kind=kind, user_id=user_id, params=params, status=JobStatus.SUCCEEDED)
-            )
+            session.add(Job(kind=kind, user_id=user_id, params=params, status=JobStatus.SUCCEEDED))
     page = await client.get("/jobs")
     assert page.status_code == 200
     assert f'href="/library/{doc.id}">Reading volcanoes.pdf</a>' in page.text

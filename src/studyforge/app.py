@@ -14,6 +14,7 @@ from studyforge.auth.api import router as auth_router
 from studyforge.auth.throttle import SignInThrottle, ThrottlePolicy
 from studyforge.config import Settings, get_settings
 from studyforge.courses.api import router as courses_router
+from studyforge.courses.editing_api import router as lesson_editing_router
 from studyforge.documents.api import router as documents_router
 from studyforge.errors import install_error_handlers
 from studyforge.jobs.api import router as jobs_router
@@ -21,6 +22,7 @@ from studyforge.kit.limits import BodySizeLimit
 from studyforge.kit.redact import configure_logging, install_redaction
 from studyforge.openapi import install_api_description
 from studyforge.platform import Platform, build_platform
+from studyforge.quizzes.api import router as quizzes_router
 from studyforge.system.health import router as health_router
 from studyforge.web import mount_web
 
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(jobs_router)
     app.include_router(documents_router)
     app.include_router(courses_router)
+    app.include_router(quizzes_router)
+    app.include_router(lesson_editing_router)
     mount_web(app)
     install_api_description(app)  # after the routes: HEAD, OPTIONS, Allow, error docs
     return app

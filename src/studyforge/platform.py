@@ -34,6 +34,7 @@ from studyforge.jobs.runners import (
     dispatch_queued,
     requeue_orphans,
 )
+from studyforge.quizzes import generate as _quiz_jobs  # noqa: F401  (registers the jobs)
 from studyforge.storage import BlobStore, LocalBlobStore, S3BlobStore, make_s3_client
 from studyforge.system import jobs as _system_jobs  # noqa: F401  (registers the jobs)
 

@@ -199,7 +199,7 @@ async def test_checks_pages(client: httpx.AsyncClient, make_user: Any, platform:
     page = (await client.get(lesson)).text
     assert page.count('type="radio"') == len(CITIES)  # the other two are open questions
     assert page.count("Show the answer") == 2 and "<li>y</li>" in page
-    assert "Pick one &lt;b&gt;" in page and "0 of 3 correct" in page
+    assert "Pick one &lt;b&gt;" in page and "3 questions · not answered yet" in page
     assert 'src="/static/checks.js' in page and "<script>" not in page
 
     wrong = await client.post(path, data={"check": keys[0], "answer": "2"})

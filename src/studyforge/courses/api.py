@@ -52,8 +52,11 @@ def _queued(course: Course) -> CourseQueued:
 
 @router.post("", status_code=202, response_model=CourseQueued)
 def request_course(body: CourseRequest, session: SessionDep, user: CurrentUser) -> CourseQueued:
-    """Queue a course; the same `request_id` again returns the same course."""
-    return _queued(service.request_course(session, user.id, body))
+    """Queue a course; the same `request_id` again returns the same course.
+
+    `document_ids` that are not all your documents are a 422 (`UNKNOWN_DOCUMENTS`).
+    """
+    return _queued(service.request_course(session, user.id, body, check_documents=True))
 
 
 @router.get("", response_model=Page[CourseSummary])

@@ -33,6 +33,24 @@ def lesson_sources(lesson: Lesson, removed: Collection[str] = ()) -> list[dict[s
     return [{**with_removed(e.source, removed), "number": e.number} for e in numbering.entries]
 
 
+def outline_lessons(course: Course) -> list[Any]:
+    """The outline's lessons as the course has them now: each lesson's plan with its current
+    title, description, concepts and objectives, in the current order (edits and moves show);
+    entries of lessons not written (a failed course) follow as planned."""
+    planned = list((course.outline or {}).get("lessons") or [])
+    current = [
+        {
+            **(lesson.plan or {}),
+            "title": lesson.title,
+            "description": lesson.description,
+            "key_concepts": lesson.key_concepts,
+            "learning_objectives": lesson.learning_objectives,
+        }
+        for lesson in course.lessons
+    ]
+    return current + planned[len(current) :]
+
+
 def course_document(course: Course, removed: Collection[str] = ()) -> dict[str, Any]:
     """The course in the specification's `course.json` structure (`removed`: deleted documents)."""
     stamp = course.generated_at.isoformat() if course.generated_at else None
@@ -50,7 +68,7 @@ def course_document(course: Course, removed: Collection[str] = ()) -> dict[str, 
         },
         "outline": {
             "course_title": course.title,
-            "lessons": (course.outline or {}).get("lessons", []),
+            "lessons": outline_lessons(course),
         },
         "lessons": [
             {

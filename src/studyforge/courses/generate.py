@@ -11,6 +11,7 @@ import logging
 import threading
 import uuid
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete
@@ -18,18 +19,28 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyforge.ai.errors import ProviderError
-from studyforge.ai.llm import Usage, reporting_progress
+from studyforge.ai.llm import LLM, Generation, Usage, reporting_progress
 from studyforge.ai.registry import AIProviders
 from studyforge.config import Settings
 from studyforge.courses import export
+from studyforge.courses import regenerate as _regenerate  # noqa: F401  (registers its job)
 from studyforge.courses.models import Course, CourseStatus, Lesson, LessonBody, LessonCheck
 from studyforge.courses.offline import NotEnoughSources
-from studyforge.courses.prompts import CHECKS, LESSON, OUTLINE, LessonPlan, Outline
+from studyforge.courses.prompts import (
+    CHECKS,
+    LESSON,
+    OUTLINE,
+    Checks,
+    LessonContent,
+    LessonPlan,
+    Outline,
+)
 from studyforge.courses.render import lesson_markdown
 from studyforge.courses.service import emit_status, unique_slug
 from studyforge.courses.sources import TopicNotCovered, course_sources
 from studyforge.db import after_commit, utcnow
 from studyforge.documents.index import Scope
+from studyforge.documents.service import existing_ids
 from studyforge.errors import AppError
 from studyforge.jobs import JobContext, job
 from studyforge.jobs.models import Job
@@ -70,6 +81,7 @@ def generate(ctx: JobContext, course_id: str) -> dict[str, Any]:
             "num_lessons": course.num_lessons,
             "user_id": course.user_id,
             "source_filter": course.source_filter,
+            "document_ids": _chosen(session, course),
             "allow_ungrounded": course.allow_ungrounded,
         }
 
@@ -127,7 +139,8 @@ def _sources(
     ctx: JobContext, settings: Settings, ai: AIProviders, request: dict[str, Any]
 ) -> list[dict[str, Any]] | None:
     """The passages that cover the topic; None for an allowed ungrounded (LLM-only) course."""
-    scope = Scope(user_id=request["user_id"], source_filter=request["source_filter"])
+    chosen = request["document_ids"]
+    scope = Scope(request["user_id"], request["source_filter"], chosen)
     try:
         with ctx.sessions() as session:
             return course_sources(session, ai.embedder, scope, request["topic"],
@@ -136,14 +149,39 @@ def _sources(
         if ai.llm.name != "offline" and request["allow_ungrounded"]:
             return None
         where = f" under '{request['source_filter']}'" if request["source_filter"] else ""
+        which = f"The {_count(len(chosen))} you chose" if chosen is not None else "Your documents"
+        verb = "doesn't" if chosen is not None and len(chosen) == 1 else "don't"
+        widen = "choose other documents" if chosen is not None else "widen the source folder"
         hint = (
-            "Upload documents about it (or widen the source folder)"
+            f"Upload documents about it (or {widen})"
             if ai.llm.name == "offline"
             else "Upload documents about it, or allow a course that is not grounded in them"
         )
         raise CourseGenerationFailed(
-            f"Your documents{where} don't cover '{request['topic']}'. {hint}."
+            f"{which}{where} {verb} cover '{request['topic']}'. {hint}."
         ) from None
+
+
+def _count(n: int) -> str:
+    return "document" if n == 1 else f"{n} documents"
+
+
+def _chosen(session: Session, course: Course) -> tuple[uuid.UUID, ...] | None:
+    """The chosen documents that still are the user's; none left fails the course."""
+    if course.document_ids is None:
+        return None
+    wanted = [uuid.UUID(i) for i in course.document_ids]
+    found = existing_ids(session, course.user_id, wanted)
+    if not found:
+        gone = (
+            "The document chosen for this course no longer exists"
+            if len(wanted) == 1
+            else f"None of the {len(wanted)} documents chosen for this course exist any more"
+        )
+        raise CourseGenerationFailed(
+            f"{gone} (deleted, or not yours). Choose other documents and try again."
+        )
+    return tuple(i for i in wanted if i in found)
 
 
 def _outline(
@@ -183,29 +221,15 @@ def _lessons(
     total = len(outline.lessons)
 
     def one(number: int, plan: LessonPlan) -> None:
-        own = [s for s in sources if s["index"] in set(plan.sources)] or sources[:5]
-        inputs = {
-            "topic": request["topic"],
-            "grade_level": request["grade_level"],
-            "lesson_number": number,
-            "lesson": plan.model_dump(),
-            "sources": own,
-        }
         percent = 15 + 80 * done[0] // total
-        with reporting_progress(lambda message: ctx.progress(
-                percent, f"Lesson {number}: {message}", stage="lessons")):  # fmt: skip
-            content = ai.llm.complete_json(LESSON, inputs)
-            checks = ai.llm.complete_json(
-                CHECKS,
-                {**inputs, "content": content.output.model_dump(), "other_concepts": concepts},
-            )
-        for generation in (content, checks):
-            ctx.record_usage(generation.usage)
+        written = write_lesson(ctx, ai.llm, request, number, plan, sources, concepts, percent)
         with ctx.sessions.begin() as session:
-            _save_lesson(session, course_id, number, plan, own, content.output, checks.output)
+            lesson = Lesson(course_id=course_id, lesson_number=number)
+            fill_lesson(lesson, written)
+            session.add(lesson)
         with lock:
-            usage.add(content.usage)
-            usage.add(checks.usage)
+            usage.add(written.content.usage)
+            usage.add(written.checks.usage)
             done[0] += 1
             finished = done[0]
         ctx.progress(
@@ -227,49 +251,77 @@ def _lessons(
                 future.result()  # re-raises the first failure
 
 
-def _save_lesson(
-    session: Session,
-    course_id: uuid.UUID,
+@dataclass(frozen=True)
+class WrittenLesson:
+    """One lesson as the provider wrote it: its plan, the sources it drew on, text, checks."""
+
+    plan: LessonPlan
+    sources: list[dict[str, Any]]
+    content: Generation[LessonContent]
+    checks: Generation[Checks]
+
+
+def write_lesson(
+    ctx: JobContext,
+    llm: LLM,
+    request: dict[str, Any],
     number: int,
     plan: LessonPlan,
     sources: list[dict[str, Any]],
-    content: Any,
-    checks: Any,
-) -> None:
-    by_index = {s["index"]: s for s in sources}
-    lesson = Lesson(
-        course_id=course_id,
-        lesson_number=number,
-        title=plan.title,
-        description=plan.description,
-        key_concepts=plan.key_concepts,
-        learning_objectives=plan.learning_objectives,
-        sources=sources,
-        generated_at=utcnow(),
-    )
-    session.add(lesson)
-    session.flush()
-    session.add(
-        LessonBody(
-            lesson_id=lesson.id,
-            content_json=content.model_dump(),
-            content_md=lesson_markdown(number, plan, content, by_index),
+    concepts: list[str],
+    percent: int,
+) -> WrittenLesson:
+    """Write one lesson (its text, then its checks) from its plan and the course's sources,
+    recording the usage on the job: a step of the course's generation, and "Regenerate"."""
+    own = [s for s in sources if s["index"] in set(plan.sources)] or sources[:5]
+    inputs = {
+        "topic": request["topic"],
+        "grade_level": request["grade_level"],
+        "lesson_number": number,
+        "lesson": plan.model_dump(),
+        "sources": own,
+    }
+    with reporting_progress(lambda message: ctx.progress(
+            percent, f"Lesson {number}: {message}", stage="lessons")):  # fmt: skip
+        content = llm.complete_json(LESSON, inputs)
+        checks = llm.complete_json(
+            CHECKS,
+            {**inputs, "content": content.output.model_dump(), "other_concepts": concepts},
         )
-    )
-    for position, check in enumerate(checks.checks):
-        source = by_index.get(check.source) if check.source is not None else None
-        session.add(
-            LessonCheck(
-                lesson_id=lesson.id,
-                position=position,
-                kind=check.kind,
-                question=check.question,
-                options=check.options,
-                answer=check.answer,
-                explanation=check.explanation,
-                source=source,
-            )
+    for generation in (content, checks):
+        ctx.record_usage(generation.usage)
+    return WrittenLesson(plan, own, content, checks)
+
+
+def fill_lesson(lesson: Lesson, written: WrittenLesson) -> None:
+    """Set a new or stored lesson (its number set) to what was written: outline fields, text
+    and checks (a stored lesson's previous checks are deleted)."""
+    plan, content = written.plan, written.content.output
+    by_index = {s["index"]: s for s in written.sources}
+    lesson.title = plan.title
+    lesson.description = plan.description
+    lesson.key_concepts = plan.key_concepts
+    lesson.learning_objectives = plan.learning_objectives
+    lesson.sources = written.sources
+    lesson.plan = plan.model_dump()
+    lesson.generated_at = utcnow()
+    markdown = lesson_markdown(lesson.lesson_number, plan, content, by_index)
+    if lesson.body is None:
+        lesson.body = LessonBody(content_json=content.model_dump(), content_md=markdown)
+    else:
+        lesson.body.content_json, lesson.body.content_md = content.model_dump(), markdown
+    lesson.checks = [
+        LessonCheck(
+            position=position,
+            kind=check.kind,
+            question=check.question,
+            options=check.options,
+            answer=check.answer,
+            explanation=check.explanation,
+            source=by_index.get(check.source) if check.source is not None else None,
         )
+        for position, check in enumerate(written.checks.output.checks)
+    ]
 
 
 def _write_files(ctx: JobContext, settings: Settings, course_id: uuid.UUID) -> None:

@@ -1,4 +1,5 @@
-"""Courses as the specification stores them: courses, lessons, lesson_bodies, lesson_checks."""
+"""Courses as the specification stores them: courses, lessons, lesson_bodies, lesson_checks;
+and lesson_versions, the earlier versions of lessons the teacher edited or regenerated."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from studyforge.db import Base, IdMixin, TimestampMixin
+from studyforge.db import Base, IdMixin, TimestampMixin, utcnow
 
 
 class CourseStatus(enum.StrEnum):
@@ -86,6 +87,11 @@ class Lesson(IdMixin, TimestampMixin, Base):
     learning_objectives: Mapped[list[str]] = mapped_column(default=list)
     sources: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     generated_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The outline entry the lesson was written from (what "Regenerate" writes it from again).
+    plan: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # When the teacher last changed the lesson; None: as generated (or a generated version
+    # restored), so regenerating it replaces no edits.
+    edited_at: Mapped[datetime | None] = mapped_column(default=None)
 
     course: Mapped[Course] = relationship(back_populates="lessons")
     body: Mapped[LessonBody | None] = relationship(
@@ -135,3 +141,18 @@ class LessonCheck(IdMixin, Base):
     answer: Mapped[str] = mapped_column(Text)
     explanation: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+class LessonVersion(IdMixin, Base):
+    """An earlier version of a lesson, kept when an edit, a regeneration or a restore replaced
+    it: `snapshot` holds its title, objectives, text, sources and checks (see
+    `courses.editing.snapshot`); `reason` says what replaced it."""
+
+    __tablename__ = "lesson_versions"
+    __table_args__ = (UniqueConstraint("lesson_id", "number", name="uq_lesson_versions_number"),)
+
+    lesson_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(String(20))
+    snapshot: Mapped[dict[str, Any]] = mapped_column()

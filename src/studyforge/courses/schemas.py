@@ -13,6 +13,7 @@ from studyforge.courses.render import with_removed
 from studyforge.kit.limits import Integer, Text
 
 REMOVED = "removed"  # validation context key: ids of the documents deleted since generation
+MAX_DOCUMENTS = 500  # chosen documents per course, as for a search
 
 
 def _flag_removed(value: Any, info: ValidationInfo) -> Any:
@@ -46,6 +47,12 @@ class CourseRequest(BaseModel):
     source_filter: Annotated[str, Text(500, blank=True)] | None = Field(
         None, description="only documents under this folder, e.g. `science/`"
     )
+    document_ids: list[uuid.UUID] | None = Field(
+        None,
+        max_length=MAX_DOCUMENTS,
+        description="only these of your documents (within `source_filter`, if given); absent, "
+        "null or empty: every document. An id that is not one of your documents is a 422",
+    )
     allow_ungrounded: bool = Field(
         False,
         strict=True,
@@ -57,6 +64,12 @@ class CourseRequest(BaseModel):
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("document_ids")
+    @classmethod
+    def _unique_or_none(cls, value: list[uuid.UUID] | None) -> list[uuid.UUID] | None:
+        # The same id twice is one choice; an empty choice is no restriction, as on the page.
+        return list(dict.fromkeys(value or ())) or None
 
 
 class BrokerCourseRequest(CourseRequest):
@@ -116,6 +129,7 @@ class CourseSummary(BaseModel):
     grade_level: str
     num_lessons: int
     source_filter: str | None
+    document_ids: list[uuid.UUID] | None
     grounded: bool | None
     status: CourseStatus
     title: str | None

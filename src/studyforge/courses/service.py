@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from studyforge.courses.models import Course, CourseStatus, Lesson
 from studyforge.courses.schemas import CourseRequest
 from studyforge.documents.service import existing_ids
-from studyforge.errors import Conflict, NotFound
+from studyforge.errors import AppError, Conflict, NotFound
 from studyforge.events.service import emit
 from studyforge.jobs import enqueue
 from studyforge.jobs.service import cancel_subject_job
@@ -31,6 +31,28 @@ class CourseNotFailed(Conflict):
     code = "COURSE_NOT_FAILED"
 
 
+class UnknownDocuments(AppError):
+    """Chosen ids that are not the caller's documents (whether they exist is never said).
+
+    `details` has the shape of a validation error's: one issue per refused id, at its index.
+    """
+
+    status = 422
+    code = "UNKNOWN_DOCUMENTS"
+
+    def __init__(self, unknown: dict[int, str]) -> None:
+        ids = list(unknown.values())
+        shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        verb = "are not your documents" if len(ids) > 1 else "is not one of your documents"
+        issues = [
+            {"loc": ["body", "document_ids", i], "msg": "not one of your documents",
+             "type": "unknown_document"}
+            for i in unknown
+        ]  # fmt: skip
+        super().__init__(f"document_ids: {shown} {verb}", details=issues)
+        self.ids = ids
+
+
 def status_message(request_id: str, status: str, message: str, **extra: Any) -> dict[str, Any]:
     """A status message in the specification's format."""
     body = {"request_id": request_id, "status": status, "message": message, **extra}
@@ -44,28 +66,57 @@ def emit_status(session: Session, course: Course, status: str, message: str, **e
     emit(session, STATUS_EVENT, payload, stream_id=course.id, user_id=course.user_id)
 
 
-def request_course(session: Session, user_id: uuid.UUID, req: CourseRequest) -> Course:
+def request_course(
+    session: Session, user_id: uuid.UUID, req: CourseRequest, *, check_documents: bool = False
+) -> Course:
     """Record a QUEUED course and queue its generation; a `request_id` the user already sent
-    returns its course (ids are scoped per user: another user's ids are neither seen nor taken)."""
+    returns its course (ids are scoped per user: another user's ids are neither seen nor taken).
+
+    With `check_documents` (HTTP and the pages), chosen ids that are not the user's documents
+    are an `UnknownDocuments` 422. A broker request is not refused here (its consumer
+    dead-letters only schema errors): its generation, scoped to the user, fails saying so.
+    """
     request_id = req.request_id or str(uuid.uuid4())
     existing = find_by_request(session, user_id, request_id)
     if existing is not None:
         return existing
-    course = Course(
-        user_id=user_id,
-        request_id=request_id,
-        topic=req.topic,
-        grade_level=req.grade_level,
-        num_lessons=req.num_lessons,
-        source_filter=req.source_filter,
-        allow_ungrounded=req.allow_ungrounded,
-        status=CourseStatus.QUEUED,
-    )
+    if check_documents:
+        own_documents(session, user_id, req.document_ids)
+    course = Course(user_id=user_id, request_id=request_id, status=CourseStatus.QUEUED)
+    _set_request(course, req)
     session.add(course)
     session.flush()
     emit_status(session, course, "processing", f"Generating course for '{course.topic}'")
     _start(session, course)
     return course
+
+
+def _set_request(course: Course, req: CourseRequest) -> None:
+    course.topic = req.topic
+    course.grade_level = req.grade_level
+    course.num_lessons = req.num_lessons
+    course.source_filter = req.source_filter
+    course.document_ids = None if req.document_ids is None else [str(i) for i in req.document_ids]
+    course.allow_ungrounded = req.allow_ungrounded
+
+
+def own_documents(session: Session, user_id: uuid.UUID, ids: Iterable[uuid.UUID] | None) -> None:
+    """Raise `UnknownDocuments` unless every id is one of the user's documents."""
+    wanted = list(ids or ())
+    if not wanted:
+        return
+    found = existing_ids(session, user_id, wanted)
+    unknown = {n: str(i) for n, i in enumerate(wanted) if i not in found}
+    if unknown:
+        raise UnknownDocuments(unknown)
+
+
+def same_request(course: Course, req: CourseRequest) -> bool:
+    """Whether `req` asks for exactly what the course was asked for."""
+    chosen = None if req.document_ids is None else [str(i) for i in req.document_ids]
+    return (course.topic, course.grade_level, course.num_lessons, course.source_filter,
+            course.document_ids) == (req.topic, req.grade_level, req.num_lessons,
+                                     req.source_filter, chosen)  # fmt: skip
 
 
 def find_by_request(session: Session, user_id: uuid.UUID, request_id: str) -> Course | None:
@@ -106,6 +157,22 @@ def retry(session: Session, course: Course) -> Course:
     emit_status(session, course, "processing", f"Generating course for '{course.topic}'")
     _start(session, course)
     return course
+
+
+def resubmit(session: Session, course: Course, req: CourseRequest) -> Course:
+    """Change a FAILED course's request (topic, grade, lessons, sources) and generate it again.
+
+    The course keeps its id, page and `request_id`: it is the same course asked for again, so
+    a link to it still works and its request id still de-duplicates (sending it again returns
+    this course, as the edited request). What the failed run left is cleared with it.
+    """
+    if course.status is not CourseStatus.FAILED:
+        raise CourseNotFailed(f"only a FAILED course can be edited (this one is {course.status})")
+    own_documents(session, course.user_id, req.document_ids)
+    _set_request(course, req)
+    course.title = course.slug = course.description = None
+    course.outline = course.sources = course.grounded = None
+    return retry(session, course)
 
 
 def delete_course(session: Session, course: Course) -> None:

@@ -15,6 +15,7 @@ def mount_web(app: FastAPI) -> None:
     from studyforge.web.checks import router as checks_router
     from studyforge.web.courses import router as courses_router
     from studyforge.web.documents import router as documents_router
+    from studyforge.web.editing import router as editing_router
     from studyforge.web.errors import error_page
     from studyforge.web.pages import router
 
@@ -22,5 +23,6 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(documents_router)
     app.include_router(courses_router)
     app.include_router(checks_router)
+    app.include_router(editing_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.error_page = error_page  # HTML errors for browsers (see `errors.wants_html`)

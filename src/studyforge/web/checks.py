@@ -14,9 +14,8 @@ an open question (the model answer is revealed, the reader marks it).
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated
 from urllib.parse import urlencode
@@ -29,6 +28,7 @@ from studyforge.auth.service import Principal
 from studyforge.courses import service
 from studyforge.courses.models import Course, Lesson, LessonCheck
 from studyforge.db import SessionDep
+from studyforge.quizzes.answers import correct_option
 from studyforge.web.courses import STUDIO, SourceRef, lesson_context
 from studyforge.web.pages import PageRoute, PageUser, not_found_page, render, templates
 
@@ -40,68 +40,6 @@ NOT_AN_OPTION = "One of these answers is not one of its question's choices."
 NO_ANSWER = "Choose an answer, then press Check."
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-
-# --- which option is right ------------------------------------------------------------------
-
-_ENDS = " \t\n.;:!?\"'\u201c\u201d\u2018\u2019"  # and curly quotes
-_PREFIX = re.compile(
-    r"^(?:the\s+)?(?:correct\s+)?(?:answer|option|choice)(?:\s+is)?\s*[:\-]?\s*", re.I
-)
-_LETTER = re.compile(r"^\(?([a-z])(?:\)|\.|:|\])?$", re.I)  # B  B)  (b)  b.  B:
-_LETTER_TEXT = re.compile(r"^(?:\(([a-z])\)|([a-z])[).:\]])\s*(.+)$", re.I | re.S)  # B) text
-
-
-def _norm(text: str) -> str:
-    """Text compared without case, runs of spaces or surrounding punctuation and quotes."""
-    return " ".join(text.casefold().split()).strip(_ENDS)
-
-
-def _index(wanted: str, *texts: Sequence[str]) -> int | None:
-    key = _norm(wanted)
-    if not key:
-        return None
-    for candidates in texts:
-        if key in candidates:
-            return list(candidates).index(key)
-    return None
-
-
-def correct_option(options: Sequence[str], answer: str) -> int | None:
-    """The index of the option that `answer` names, or None if it names none of them.
-
-    `answer` may be an option's text (exactly, or ignoring case, spaces and end punctuation),
-    a letter (`B`, `b)`, `(b)`, `B.`, `Option B`), a letter with the text (`B) Paris`: the text
-    wins if it names another option), or `T`/`F` for True/False options.
-    """
-    if not options or not answer.strip():
-        return None
-    if answer in options:
-        return list(options).index(answer)
-    texts = [_norm(option) for option in options]
-    labelled = [_LETTER_TEXT.match(option.strip()) for option in options]
-    # Options written as "A) Paris", "B) London": compare without the labels too.
-    bare = [_norm(m.group(3)) for m in labelled if m] if all(labelled) else texts
-    candidates = list(dict.fromkeys([answer.strip(), _PREFIX.sub("", answer.strip(), count=1)]))
-    for candidate in candidates:
-        found = _index(candidate, texts, bare)
-        if found is not None:
-            return found
-    for candidate in candidates:
-        if (letter := _LETTER.match(candidate)) is not None:
-            number = ord(letter.group(1).lower()) - ord("a")
-        elif (both := _LETTER_TEXT.match(candidate)) is not None:
-            found = _index(both.group(3), texts, bare)
-            if found is not None:
-                return found
-            number = ord((both.group(1) or both.group(2)).lower()) - ord("a")
-        else:
-            continue
-        if number < len(options):
-            return number
-    if sorted(texts) == ["false", "true"] and _norm(answer) in ("t", "f"):
-        return texts.index("true" if _norm(answer) == "t" else "false")
-    return None
-
 
 # --- a lesson's questions and the answers given ---------------------------------------------
 

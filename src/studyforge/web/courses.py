@@ -7,15 +7,13 @@ pass the API's same-origin check (`CurrentUser`), like the Documents page's dele
 
 from __future__ import annotations
 
-import posixpath
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,28 +24,27 @@ from studyforge.courses.models import Course, CourseStatus, Lesson
 from studyforge.courses.render import Numbering, code_lang
 from studyforge.courses.schemas import CourseRequest
 from studyforge.db import SessionDep
-from studyforge.documents.models import Document
 from studyforge.jobs.models import Job
 from studyforge.jobs.service import list_jobs_stmt
+from studyforge.web.course_form import (
+    GRADES,
+    GRADES_MORE,
+    FormState,
+    PostedForm,
+    parse,
+    posted_form,
+)
 from studyforge.web.pages import PageRoute, PageUser, not_found_page, render
+from studyforge.web.sources import chosen_sources, load_picker, path_folders
 
 STUDIO = "/studio"
 LIBRARY = "/library"
 LIST_LIMIT = 100
-FOLDER_SCAN = 2000
-MAX_FOLDERS = 50
 ACTIVE = frozenset({CourseStatus.QUEUED, CourseStatus.GENERATING})
-GRADES = ("Grade 5", "Grade 6", "Grade 7", "Grade 8", "Grade 9", "Grade 10", "Grade 11")
-GRADES_MORE = ("Grade 12", "University", "Adult learners")
-FIELD_ERRORS = {
-    "topic": "Write the topic on one line, in words (no control characters).",
-    "grade_level": "Write the grade level on one line, in words (no control characters).",
-    "num_lessons": "Choose a whole number of lessons from 1 to 20.",
-    "source_filter": "The source folder can be at most 500 characters, on one line.",
-    "request_id": "This form has expired; please send it again.",
-}
+AGAIN = "again"  # query flag: a form sent again landed on the course it had already made
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+FormDep = Annotated[PostedForm, Depends(posted_form)]
 
 
 @dataclass(frozen=True)
@@ -127,22 +124,6 @@ def lesson_sections(content: dict[str, Any] | None, refs: dict[int, SourceRef]) 
     return sections
 
 
-def folders_of(paths: Sequence[str]) -> list[str]:
-    """Every folder (with a trailing `/`) that holds one of `paths`, sorted, at most 50."""
-    found: set[str] = set()
-    for path in paths:
-        folder = posixpath.dirname(path)
-        while folder and folder != "/":
-            found.add(folder + "/")
-            folder = posixpath.dirname(folder)
-    return sorted(found)[:MAX_FOLDERS]
-
-
-def _folders(session: Session, user: Principal) -> list[str]:
-    stmt = select(Document.path).where(Document.user_id == user.id).distinct().limit(FOLDER_SCAN)
-    return folders_of(list(session.scalars(stmt)))
-
-
 def _jobs(session: Session, user: Principal, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Job]:
     if not ids:
         return {}
@@ -178,19 +159,24 @@ def _studio(
     request: Request,
     session: Session,
     user: Principal,
-    form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
+    state: FormState | None = None,
+    editing: Course | None = None,
 ) -> Response:
+    """The course form with the list of courses, or the form that edits a FAILED course;
+    a form shown with errors answers 422."""
+    state = state or (FormState.of_course(editing) if editing else FormState())
     context = {
-        **_list_context(session, user),
-        "form": form or {"topic": "", "grade_level": "Grade 8", "num_lessons": "4"},
-        "errors": errors or {},
+        **({} if editing else _list_context(session, user)),
+        "form": state.form,
+        "errors": state.errors,
         "request_id": str(uuid.uuid4()),
-        "folders": _folders(session, user),
+        "folders": path_folders(session, user.id),
+        "picker": load_picker(session, user.id, state.chosen),
         "grades": GRADES + GRADES_MORE,
+        "editing": editing,
     }
-    return render(request, "courses.html", context, user=user, status_code=status_code)
+    status = 422 if state.errors else 200
+    return render(request, "courses.html", context, user=user, status_code=status)
 
 
 def _owned(session: Session, user: Principal, course_id: str) -> Course | None:
@@ -219,26 +205,8 @@ def _course_context(session: Session, user: Principal, course: Course) -> dict[s
         "active": course.status in ACTIVE,
         "slots": slots,
         "written": len(by_number),
+        "chosen": chosen_sources(session, user.id, course.document_ids),
     }
-
-
-def _field_errors(exc: ValidationError, form: dict[str, str]) -> dict[str, str]:
-    """What is wrong with each refused field, in words: empty, too long, or not one line."""
-    names = {str(err["loc"][0]) if err["loc"] else "topic" for err in exc.errors()}
-    return {name: _field_error(name, form.get(name, "")) for name in names}
-
-
-def _field_error(name: str, value: str) -> str:
-    limits = {"topic": (300, "a topic", "“Volcanoes”"), "grade_level": (50, "a grade level",
-              "Grade 8 or University")}  # fmt: skip
-    if name not in limits:
-        return FIELD_ERRORS.get(name, "This value is not valid.")
-    limit, what, example = limits[name]
-    if not value.strip():
-        return f"Enter {what}, for example {example}."
-    if len(value.strip()) > limit:
-        return f"Shorten {what} to {limit} characters (this one has {len(value.strip())})."
-    return FIELD_ERRORS[name]
 
 
 @router.get(STUDIO)
@@ -253,38 +221,72 @@ def request_course(
     session: SessionDep,
     user: PageUser,
     _writer: CurrentUser,  # the API's check: a cookie-carrying write must come from this site
-    topic: Annotated[str, Form()] = "",
-    grade_level: Annotated[str | None, Form()] = None,  # absent or empty: the API's default
-    # (the page's field is `required` and prefilled, so a browser never sends it empty)
-    num_lessons: Annotated[str, Form()] = "",
-    source_filter: Annotated[str, Form()] = "",
-    request_id: Annotated[str, Form()] = "",
+    posted: FormDep,
 ) -> Response:
-    """Queue a course from the form and go to its page; invalid input re-renders the form."""
-    form = {
-        "topic": topic,
-        "grade_level": grade_level or "",
-        "num_lessons": num_lessons,
-        "source_filter": source_filter,
-    }
-    payload = {
-        "topic": topic,
-        **({} if grade_level is None else {"grade_level": grade_level}),
-        "num_lessons": _form_int(num_lessons.strip() or "4"),
-        "source_filter": source_filter,
-        "request_id": request_id.strip() or None,
-    }
+    """Queue a course from the form and go to its page; invalid input re-renders the form.
+
+    The form carries a `request_id` made when it was shown, so the same form sent again (Back,
+    then Create) lands on the course it already made, with a notice, and makes no other. A
+    form changed before it is sent again asks for another course: it gets a new request id.
+    """
+    req = parse(session, user.id, posted, request_id=posted.get("request_id").strip() or None)
+    if isinstance(req, FormState):
+        return _studio(request, session, user, req)
+    existing = service.find_by_request(session, user.id, req.request_id or "")
+    if existing is not None and service.same_request(existing, req):
+        return RedirectResponse(f"{STUDIO}/{existing.id}?{AGAIN}=1", status_code=303)
+    if existing is not None:
+        req = req.model_copy(update={"request_id": None})
     try:
-        course = service.request_course(session, user.id, CourseRequest.model_validate(payload))
-    except ValidationError as exc:
-        return _studio(request, session, user, form, _field_errors(exc, form), status_code=422)
+        course = service.request_course(session, user.id, req, check_documents=True)
+    except service.UnknownDocuments as exc:
+        return _studio(request, session, user, _state(posted, req).unknown(exc.ids))
     return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
 
 
-def _form_int(value: str) -> int | str:
-    """A form's whole number (ASCII digits) as an int; anything else stays text, which the
-    strict schema refuses."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else value
+def _state(posted: PostedForm, req: CourseRequest) -> FormState:
+    return posted.state([str(i) for i in req.document_ids or ()])
+
+
+@router.get(f"{STUDIO}/{{course_id}}/edit")
+def edit_page(request: Request, session: SessionDep, user: PageUser, course_id: str) -> Response:
+    """The form prefilled with a FAILED course's request; any other course shows its page."""
+    course = _owned(session, user, course_id)
+    if course is None:
+        return _not_found(request, user)
+    if course.status is not CourseStatus.FAILED:
+        return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
+    return _studio(request, session, user, editing=course)
+
+
+@router.post(f"{STUDIO}/{{course_id}}/edit")
+def edit_course(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    _writer: CurrentUser,
+    course_id: str,
+    posted: FormDep,
+) -> Response:
+    """Change a FAILED course's request and generate it again, on the same course page.
+
+    The course is updated in place rather than replaced by a new one: its link, its place in
+    the list and its request id stay (see `service.resubmit`). Sent again once the course is
+    no longer FAILED (Back, then send), nothing changes and its page says so.
+    """
+    course = _owned(session, user, course_id)
+    if course is None:
+        return _not_found(request, user)
+    if course.status is not CourseStatus.FAILED:
+        return RedirectResponse(f"{STUDIO}/{course.id}?{AGAIN}=1", status_code=303)
+    req = parse(session, user.id, posted, allow_ungrounded=course.allow_ungrounded)
+    if isinstance(req, FormState):
+        return _studio(request, session, user, req, editing=course)
+    try:
+        service.resubmit(session, course, req)
+    except service.UnknownDocuments as exc:
+        return _studio(request, session, user, _state(posted, req).unknown(exc.ids), course)
+    return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
 
 
 @router.get(f"/ui{STUDIO}")
@@ -299,7 +301,9 @@ def course_page(request: Request, session: SessionDep, user: PageUser, course_id
     course = _owned(session, user, course_id)
     if course is None:
         return _not_found(request, user)
-    return render(request, "course.html", _course_context(session, user, course), user=user)
+    context = _course_context(session, user, course)
+    context["again"] = request.query_params.get(AGAIN) == "1"
+    return render(request, "course.html", context, user=user)
 
 
 @router.get(f"/ui{STUDIO}/{{course_id}}/status")

@@ -281,7 +281,12 @@ class JobRow:
     href: str | None
 
 
-KIND_VERBS = {"documents.process": "Reading", "courses.generate": "Writing the course"}
+KIND_VERBS = {
+    "documents.process": "Reading",
+    "courses.generate": "Writing the course",
+    "courses.regenerate_lesson": "Rewriting a lesson of",
+    "quizzes.generate": "Writing a quiz",
+}
 
 
 def _jobs(session: Session, user: Principal, limit: int) -> list[JobRow]:
