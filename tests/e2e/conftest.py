@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,6 +198,29 @@ def wait_json(
             return body
         time.sleep(0.3)
     raise AssertionError(f"{url} did not finish: {body.get('status')}")
+
+
+@contextmanager
+def science_course(api: httpx.Client, folder: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The six-topic PDF under `folder` and a READY two-lesson course from it: (document id,
+    course); both deleted afterwards."""
+    from tests.documents import samples
+
+    files = {"file": ("science.pdf", samples.text_pdf(), "application/pdf")}
+    sent = api.post("/upload", files=files, data={"path": folder + "science.pdf"})
+    doc_id = sent.raise_for_status().json()["document_id"]
+    wait_json(api, f"/document/{doc_id}", lambda b: b["status"] != "processing")
+    body = {"topic": "Volcanoes and the immune system", "num_lessons": 2, "source_filter": folder}
+    course_id = api.post("/api/courses", json=body).raise_for_status().json()["course_id"]
+    course = wait_json(
+        api, f"/api/courses/{course_id}", lambda b: b["status"] in ("READY", "FAILED")
+    )
+    assert course["status"] == "READY", course.get("error_message")
+    try:
+        yield doc_id, course
+    finally:
+        api.delete(f"/api/courses/{course_id}")
+        api.delete(f"/document/{doc_id}")
 
 
 def accept_dialog(dialog: Any) -> None:

@@ -13,8 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.documents import samples
-from tests.e2e.conftest import Server, no_sideways_scroll, sign_in, wait_json
+from tests.e2e.conftest import Server, no_sideways_scroll, science_course, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -30,26 +29,17 @@ FOCUS_RING = (JS / "focus_ring.js").read_text()
 @pytest.fixture(scope="module")
 def material(api: httpx.Client) -> Iterator[dict[str, str]]:
     """A processed document and a READY course, so every page has real content."""
-    files = {"file": ("science.pdf", samples.text_pdf(), "application/pdf")}
-    sent = api.post("/upload", files=files, data={"path": FOLDER + "science.pdf"})
-    doc_id = sent.raise_for_status().json()["document_id"]
-    wait_json(api, f"/document/{doc_id}", lambda b: b["status"] != "processing")
-    body = {"topic": "Volcanoes and the immune system", "num_lessons": 2, "source_filter": FOLDER}
-    course_id = api.post("/api/courses", json=body).raise_for_status().json()["course_id"]
-    course = wait_json(
-        api, f"/api/courses/{course_id}", lambda b: b["status"] in ("READY", "FAILED")
-    )
-    assert course["status"] == "READY", course.get("error_message")
-    yield {"doc": doc_id, "course": course_id}
-    api.delete(f"/api/courses/{course_id}")
-    api.delete(f"/document/{doc_id}")
+    with science_course(api, FOLDER) as (doc_id, course):
+        yield {"doc": doc_id, "course": course["id"]}
 
 
 def pages(material: dict[str, str]) -> list[str]:
     course = f"/studio/{material['course']}"
     return [
         "/", "/library", "/library?q=volcano", f"/library/{material['doc']}", "/studio",
-        course, f"{course}/lessons/1", "/jobs", "/nonexistent-page",
+        course, f"{course}/lessons/1", f"{course}/lessons", f"{course}/lessons/1/edit",
+        f"{course}/lessons/1/regenerate", f"{course}/lessons/1/history", "/jobs",
+        "/nonexistent-page",
     ]  # fmt: skip
 
 

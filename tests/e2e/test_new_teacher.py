@@ -12,8 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.documents import samples
-from tests.e2e.conftest import Server, no_sideways_scroll, sign_in, wait_json
+from tests.e2e.conftest import Server, no_sideways_scroll, science_course, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -25,19 +24,8 @@ FOLDER = "teacher-e2e/"
 @pytest.fixture(scope="module")
 def ready_course(api: httpx.Client) -> Iterator[dict[str, Any]]:
     """A READY two-lesson course from the six-topic PDF."""
-    files = {"file": ("science.pdf", samples.text_pdf(), "application/pdf")}
-    sent = api.post("/upload", files=files, data={"path": FOLDER + "science.pdf"})
-    doc_id = sent.raise_for_status().json()["document_id"]
-    wait_json(api, f"/document/{doc_id}", lambda b: b["status"] != "processing")
-    body = {"topic": "Volcanoes and the immune system", "num_lessons": 2, "source_filter": FOLDER}
-    course_id = api.post("/api/courses", json=body).raise_for_status().json()["course_id"]
-    course = wait_json(
-        api, f"/api/courses/{course_id}", lambda b: b["status"] in ("READY", "FAILED")
-    )
-    assert course["status"] == "READY", course.get("error_message")
-    yield course
-    api.delete(f"/api/courses/{course_id}")
-    api.delete(f"/document/{doc_id}")
+    with science_course(api, FOLDER) as (_, course):
+        yield course
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=IDS)
