@@ -14,7 +14,6 @@ an open question (the model answer is revealed, the reader marks it).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated
@@ -25,12 +24,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from studyforge.auth.service import Principal
-from studyforge.courses import service
 from studyforge.courses.models import Course, Lesson, LessonCheck
 from studyforge.db import SessionDep
 from studyforge.quizzes.answers import correct_option
-from studyforge.web.courses import STUDIO, SourceRef, lesson_context
-from studyforge.web.pages import PageRoute, PageUser, not_found_page, render, templates
+from studyforge.web.courses import STUDIO, SourceRef, lesson_context, not_yours, owned_course
+from studyforge.web.pages import PageRoute, PageUser, render, templates
 
 PREFIX = "answer-"
 RIGHT, WRONG = "right", "wrong"
@@ -176,9 +174,8 @@ def _lesson(
     session: Session, user: Principal, course_id: str, number: int
 ) -> tuple[Course, Lesson, dict[int, Lesson]] | None:
     """The user's course and its lesson `number`, or None (malformed id, not theirs, no lesson)."""
-    try:
-        course = service.get_course(session, uuid.UUID(course_id), user.id)
-    except (ValueError, service.CourseNotFound):
+    course = owned_course(session, user, course_id)
+    if course is None:
         return None
     lessons = {lesson.lesson_number: lesson for lesson in course.lessons}
     lesson = lessons.get(number)
@@ -186,8 +183,7 @@ def _lesson(
 
 
 def _not_found(request: Request, user: Principal) -> Response:
-    message = "This lesson does not exist, or it is not yours."
-    return not_found_page(request, user, message, STUDIO, "your courses")
+    return not_yours(request, user, "lesson")
 
 
 def _page(

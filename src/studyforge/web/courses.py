@@ -179,7 +179,7 @@ def _studio(
     return render(request, "courses.html", context, user=user, status_code=status)
 
 
-def _owned(session: Session, user: Principal, course_id: str) -> Course | None:
+def owned_course(session: Session, user: Principal, course_id: str) -> Course | None:
     """The user's course, or None for a malformed id or a course that is not theirs."""
     try:
         return service.get_course(session, uuid.UUID(course_id), user.id)
@@ -187,7 +187,8 @@ def _owned(session: Session, user: Principal, course_id: str) -> Course | None:
         return None
 
 
-def _not_found(request: Request, user: Principal, what: str = "course") -> Response:
+def not_yours(request: Request, user: Principal, what: str = "course") -> Response:
+    """The HTML 404 for a course (or its lesson, version...) that is missing or someone else's."""
     message = f"This {what} does not exist, or it is not yours."
     return not_found_page(request, user, message, STUDIO, "your courses")
 
@@ -251,9 +252,9 @@ def _state(posted: PostedForm, req: CourseRequest) -> FormState:
 @router.get(f"{STUDIO}/{{course_id}}/edit")
 def edit_page(request: Request, session: SessionDep, user: PageUser, course_id: str) -> Response:
     """The form prefilled with a FAILED course's request; any other course shows its page."""
-    course = _owned(session, user, course_id)
+    course = owned_course(session, user, course_id)
     if course is None:
-        return _not_found(request, user)
+        return not_yours(request, user)
     if course.status is not CourseStatus.FAILED:
         return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
     return _studio(request, session, user, editing=course)
@@ -274,9 +275,9 @@ def edit_course(
     the list and its request id stay (see `service.resubmit`). Sent again once the course is
     no longer FAILED (Back, then send), nothing changes and its page says so.
     """
-    course = _owned(session, user, course_id)
+    course = owned_course(session, user, course_id)
     if course is None:
-        return _not_found(request, user)
+        return not_yours(request, user)
     if course.status is not CourseStatus.FAILED:
         return RedirectResponse(f"{STUDIO}/{course.id}?{AGAIN}=1", status_code=303)
     req = parse(session, user.id, posted, allow_ungrounded=course.allow_ungrounded)
@@ -298,9 +299,9 @@ def courses_list(request: Request, session: SessionDep, user: PageUser) -> Respo
 @router.get(f"{STUDIO}/{{course_id}}")
 def course_page(request: Request, session: SessionDep, user: PageUser, course_id: str) -> Response:
     """One course: live build progress, its lessons, exports, retry and delete."""
-    course = _owned(session, user, course_id)
+    course = owned_course(session, user, course_id)
     if course is None:
-        return _not_found(request, user)
+        return not_yours(request, user)
     context = _course_context(session, user, course)
     context["again"] = request.query_params.get(AGAIN) == "1"
     return render(request, "course.html", context, user=user)
@@ -311,7 +312,7 @@ def course_status(
     request: Request, session: SessionDep, user: PageUser, course_id: str
 ) -> Response:
     """The course's live fragment; it stops polling itself once the course is READY or FAILED."""
-    course = _owned(session, user, course_id)
+    course = owned_course(session, user, course_id)
     if course is None:  # deleted meanwhile: reload into the not-found page
         return Response(headers={"HX-Refresh": "true", "Cache-Control": "no-store"})
     context = _course_context(session, user, course)
@@ -323,11 +324,11 @@ def lesson_page(
     request: Request, session: SessionDep, user: PageUser, course_id: str, number: int
 ) -> Response:
     """One lesson: objectives, cited text linking to the source passages, sources and checks."""
-    course = _owned(session, user, course_id)
+    course = owned_course(session, user, course_id)
     lessons = {lesson.lesson_number: lesson for lesson in course.lessons} if course else {}
     lesson = lessons.get(number)
     if course is None or lesson is None:
-        return _not_found(request, user, "lesson")
+        return not_yours(request, user, "lesson")
     context = lesson_context(session, course, lesson, lessons)
     return render(request, "lesson.html", context, user=user)
 
@@ -358,9 +359,9 @@ def retry_course(
     course_id: str,
 ) -> Response:
     """Generate a FAILED course again; any other course just shows its page."""
-    course = _owned(session, user, course_id)
+    course = owned_course(session, user, course_id)
     if course is None:
-        return _not_found(request, user)
+        return not_yours(request, user)
     if course.status is CourseStatus.FAILED:
         service.retry(session, course)
     return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
@@ -375,8 +376,8 @@ def delete_course(
     course_id: str,
 ) -> Response:
     """Delete the course (after the browser's confirmation) and go back to the list."""
-    course = _owned(session, user, course_id)
+    course = owned_course(session, user, course_id)
     if course is None:
-        return _not_found(request, user)
+        return not_yours(request, user)
     service.delete_course(session, course)
     return RedirectResponse(STUDIO, status_code=303)

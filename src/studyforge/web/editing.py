@@ -23,9 +23,9 @@ from studyforge.courses.models import Course, Lesson
 from studyforge.db import SessionDep
 from studyforge.errors import Conflict
 from studyforge.jobs.models import TERMINAL, Job
-from studyforge.web.courses import STUDIO, lesson_sections, source_refs
+from studyforge.web.courses import STUDIO, lesson_sections, not_yours, owned_course, source_refs
 from studyforge.web.lesson_form import lesson_form, parse_edit, posted_fields, read_form
-from studyforge.web.pages import PageRoute, PageUser, not_found_page, render, templates
+from studyforge.web.pages import PageRoute, PageUser, render, templates
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 LESSON = f"{STUDIO}/{{course_id}}/lessons/{{number:int}}"
@@ -105,17 +105,10 @@ templates.env.globals.update(
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _course(session: Session, user: Principal, course_id: str) -> Course | None:
-    try:
-        return service.get_course(session, uuid.UUID(course_id), user.id)
-    except (ValueError, service.CourseNotFound):
-        return None
-
-
 def _found(
     session: Session, user: Principal, course_id: str, number: int
 ) -> tuple[Course, Lesson] | None:
-    course = _course(session, user, course_id)
+    course = owned_course(session, user, course_id)
     if course is None:
         return None
     try:
@@ -125,8 +118,7 @@ def _found(
 
 
 def _missing(request: Request, user: Principal, what: str = "lesson") -> Response:
-    message = f"This {what} does not exist, or it is not yours."
-    return not_found_page(request, user, message, STUDIO, "your courses")
+    return not_yours(request, user, what)
 
 
 def _refused(request: Request, user: Principal, exc: Conflict, back: str, label: str) -> Response:
@@ -255,7 +247,7 @@ def regenerating(
 ) -> Response:
     """The lesson page's "being rewritten" box, polled by htmx; once the job has ended the
     page reloads (at the lesson's current number) to show the new text or what went wrong."""
-    course = _course(session, user, course_id)
+    course = owned_course(session, user, course_id)
     try:
         job = session.get(Job, uuid.UUID(job_id)) if course is not None else None
     except ValueError:
@@ -361,7 +353,7 @@ def course_edit_page(
     request: Request, session: SessionDep, user: PageUser, course_id: str
 ) -> Response:
     """Edit course: its lessons in order, each with Move up / Move down and an Edit link."""
-    course = _course(session, user, course_id)
+    course = owned_course(session, user, course_id)
     if course is None:
         return _missing(request, user, "course")
     moved = request.query_params.get("moved", "")
@@ -381,7 +373,7 @@ def move_lesson(
     direction: Annotated[str, Form()] = "",
 ) -> Response:
     """Move a lesson one place up or down, and show the list again with it in focus."""
-    course = _course(session, user, course_id)
+    course = owned_course(session, user, course_id)
     if course is None:
         return _missing(request, user, "course")
     item = next((x for x in course.lessons if str(x.id) == lesson.strip().lower()), None)
