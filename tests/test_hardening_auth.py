@@ -102,6 +102,11 @@ async def test_a_user_changed_in_this_process_is_refused_at_once_even_for_reads(
     resp = await client.get("/auth/me", headers=headers)
     assert resp.status_code == 401 and resp.json()["code"] == "INVALID_TOKEN"
     assert (await client.get("/auth/me", headers=other_headers)).status_code == 200
+    # A search is a POST served from the token cache like a read: refused all the same.
+    search = await client.post("/api/search", json={"query": "cells"}, headers=headers)
+    assert search.status_code == 401 and search.json()["code"] == "INVALID_TOKEN"
+    other = await client.post("/api/search", json={"query": "cells"}, headers=other_headers)
+    assert other.status_code == 200
 
 
 async def test_a_rolled_back_deactivation_changes_nothing(

@@ -10,7 +10,7 @@ import sqlite3
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -268,3 +268,16 @@ class CommitMemo:
             local.results[key] = query()
         result: T = local.results[key]
         return result
+
+
+def sqlite_rows(session: Session, sql: str, params: Sequence[object]) -> list[Any]:
+    """Run `sql` (qmark parameters) on the session's own SQLite connection, in its transaction.
+
+    It skips SQLAlchemy's statement, compile-cache and result layers: only for hot read paths
+    whose SQL is SQLite's own anyway (FTS5), where those layers cost more than the query.
+    """
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return cursor.execute(sql, params).fetchall()
+    finally:
+        cursor.close()

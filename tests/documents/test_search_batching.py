@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from studyforge.auth.service import create_user
-from studyforge.db import CommitMemo
+from studyforge.db import CommitMemo, sqlite_rows
 from studyforge.documents import index, vectors
-from studyforge.documents.models import Document
+from studyforge.documents.models import Document, Passage
 from tests.documents.test_search_concurrency import SHARED, add_document
 
 
@@ -100,3 +100,38 @@ def test_memo_is_only_for_sqlite_files(platform, db_url):
     with platform.sessions() as session:
         memo = CommitMemo.for_session(session)
     assert (memo is not None) == db_url.startswith("sqlite")
+
+
+def test_the_raw_sqlite_scope_selects_what_the_orm_scope_selects(platform, db_url):
+    """Full-text search on SQLite applies the scope in raw SQL (`Scope.sqlite`); it must pick
+    exactly the rows `Scope.where` picks: owner, literal path prefixes (wildcards escaped),
+    chosen documents, and an empty choice meaning none."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the raw scope is SQLite's (PostgreSQL full text goes through SQLAlchemy)")
+    embedder = platform.ai.embedder
+    with platform.sessions.begin() as session:
+        me = create_user(session, "raw-scope", "pw-123456789").id
+        other = create_user(session, "raw-other", "pw-123456789").id
+        docs = [
+            add_document(session, embedder, me, path, SHARED[:3])
+            for path in ("notes/100%_done.txt", "notes/100x_done.txt", "bio/cells.txt")
+        ]
+        add_document(session, embedder, other, "notes/100%_done.txt", SHARED[:3])
+    scopes = [
+        index.Scope(me),
+        index.Scope(me, source_filter="notes/100%_"),
+        index.Scope(me, source_filter="notes/"),
+        index.Scope(me, document_ids=(docs[2],)),
+        index.Scope(me, source_filter="notes/", document_ids=(docs[0], docs[2])),
+        index.Scope(me, document_ids=()),
+    ]
+    with platform.sessions() as session:
+        for scope in scopes:
+            where, params = scope.sqlite("p")
+            rows = sqlite_rows(session, f"SELECT p.id FROM passages p WHERE {where}", params)
+            orm = session.scalars(scope.where(sa.select(Passage.id))).all()
+            assert sorted(r[0] for r in rows) == sorted(orm), scope
+            # Every passage matches one of these words, so full text returns the whole scope.
+            found = index.fulltext(session, scope, "energy glucose valleys", 50)
+            assert sorted(found) == sorted(orm), scope
+    assert len(orm) == 0  # the empty choice

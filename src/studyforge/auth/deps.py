@@ -15,13 +15,15 @@ COOKIE_NAME = "studyforge_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def identify(request: Request, token: str) -> Principal:
+async def identify(request: Request, token: str, reads_only: bool = False) -> Principal:
     """The token's user: from the cache of recently verified tokens for reads, afresh for writes.
 
-    Raises Unauthorized for a forged, expired or malformed token, or a deleted or inactive user.
+    `reads_only`: the route changes nothing even though its method may (a search is a POST
+    for its body). Raises Unauthorized for a forged, expired or malformed token, or a deleted
+    or inactive user.
     """
     platform = request.app.state.platform
-    if request.method in SAFE_METHODS:
+    if reads_only or request.method in SAFE_METHODS:
         cached = platform.tokens.get(token)
         if cached is not None:
             return cached
@@ -45,6 +47,10 @@ class _BearerOrCookie(OAuth2PasswordBearer):
     request, and it still shows in the OpenAPI docs as the password flow's security scheme.
     """
 
+    def __init__(self, tokenUrl: str, reads_only: bool = False) -> None:
+        super().__init__(tokenUrl=tokenUrl, auto_error=False)
+        self.reads_only = reads_only
+
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         bearer = await super().__call__(request)
         token = bearer or request.cookies.get(COOKIE_NAME)
@@ -53,11 +59,13 @@ class _BearerOrCookie(OAuth2PasswordBearer):
         if bearer is None and request.method not in SAFE_METHODS and not _same_origin(request):
             # A cookie rides along on cross-site requests; state changes need our own origin.
             raise AppError("Cross-site request refused", code="CSRF_REJECTED", status=403)
-        return await identify(request, token)
+        return await identify(request, token, self.reads_only)
 
 
-CurrentUser = Annotated[
-    Principal, Depends(_BearerOrCookie(tokenUrl="/auth/token", auto_error=False))
+CurrentUser = Annotated[Principal, Depends(_BearerOrCookie(tokenUrl="/auth/token"))]
+# For POST routes that only read (search): the token cache serves them as it serves GETs.
+CurrentReader = Annotated[
+    Principal, Depends(_BearerOrCookie(tokenUrl="/auth/token", reads_only=True))
 ]
 
 

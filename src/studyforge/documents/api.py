@@ -11,7 +11,7 @@ from urllib.parse import quote
 import anyio
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
-from studyforge.auth.deps import CurrentUser
+from studyforge.auth.deps import CurrentReader, CurrentUser
 from studyforge.courses import service as course_service
 from studyforge.db import SessionDep
 from studyforge.documents import schemas, service
@@ -179,7 +179,7 @@ def _searches() -> anyio.CapacityLimiter:
 
 @router.post("/api/search", response_model=schemas.SearchResults, tags=["search"])
 async def search(
-    request: Request, body: schemas.SearchRequest, user: CurrentUser
+    request: Request, body: schemas.SearchRequest, user: CurrentReader
 ) -> schemas.SearchResults:
     """Hybrid (full-text + vector) search over the caller's passages."""
     platform = request.app.state.platform

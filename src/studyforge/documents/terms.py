@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from studyforge.db import PerEngine
+from studyforge.db import PerEngine, sqlite_rows
 
 RANK_BUDGET = 2000  # full-text matches ranked per search, at most
 TTL_SECONDS = 60.0
@@ -123,11 +123,9 @@ def _total(session: Session) -> int:
 def _fts5_counts(session: Session, terms: list[str]) -> dict[str, int]:
     """Passages containing each term, from the vocabulary of FTS5's index (one query)."""
     stems = _fts5_stems(terms)
-    sql = sa.text("SELECT term, doc FROM passages_fts_vocab WHERE term IN :stems").bindparams(
-        sa.bindparam("stems", expanding=True)
-    )
-    rows = session.execute(sql, {"stems": sorted(set(stems.values()))}).all()
-    docs: dict[str, int] = {str(term): int(doc) for term, doc in rows}
+    wanted = sorted(set(stems.values()))
+    sql = f"SELECT term, doc FROM passages_fts_vocab WHERE term IN ({', '.join('?' * len(wanted))})"
+    docs: dict[str, int] = {str(term): int(doc) for term, doc in sqlite_rows(session, sql, wanted)}
     return {t: int(docs.get(stems[t], 0)) for t in terms}
 
 
