@@ -29,6 +29,10 @@ _ENUM = re.compile(r"^\(?(\d+|#|[a-zA-Z])[.)]\s+")
 _FIELD = re.compile(r"^:([^:`\s][^:`]*):(?:\s+(.*))?$")
 _ROLE = re.compile(r":([\w.+-]+(?::[\w.+-]+)?):`([^`]+)`")
 _TITLED = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
+# A reference to another file's section: Sphinx would show that section's title, which this
+# file does not hold. "(see typesmapping)" is dropped; elsewhere the label stays as a word.
+UNRESOLVED = "\x01"
+_SEE_UNRESOLVED = re.compile(r"\s*\((?:see(?: also)?|cf\.)\s+\x01[^()]*\)", re.I)
 # Cross-reference roles that Sphinx shows as code.
 _CODE_ROLES = {"func", "meth", "class", "exc", "mod", "attr", "data", "const", "obj", "type",
                "member", "macro", "var", "option", "keyword", "samp", "file", "envvar",
@@ -65,7 +69,7 @@ def _role(name: str, body: str, labels: dict[str, str]) -> str:
     if name in ("rfc", "pep"):
         return title or f"{name.upper()} {target.split('#')[0]}"
     if name in ("ref", "doc", "numref") and not title:
-        return labels.get(target.lower(), target)
+        return labels.get(target.lower(), UNRESOLVED + target)
     if name not in _CODE_ROLES:
         return (title or target).replace("&", "").replace("-->", "\u2192")
     if title is None:
@@ -96,7 +100,8 @@ def inline(text: str, labels: dict[str, str], subs: dict[str, str]) -> str:
     text = re.sub(r"(?<![\w`])([A-Za-z0-9][\w-]*?)__?(?![\w])", r"\1", text)
     text = text.replace("\\ ", "").replace(" --- ", " \u2014 ").replace("---", "\u2014")
     text = re.sub(r"\\(.)", r"\1", text.replace(" -- ", " \u2013 "))
-    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text).strip()
+    text = re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)
+    return _SEE_UNRESOLVED.sub("", text).replace(UNRESOLVED, "").strip()
 
 
 def _prescan(lines: list[str]) -> tuple[dict[str, str], dict[str, str]]:

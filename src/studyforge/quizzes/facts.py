@@ -18,15 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from studyforge.ai.offline.terms import code_like, defined_terms, key_terms, strip_numbering
+from studyforge.ai.offline.terms import VERBS, code_like, defined_terms, key_terms, strip_numbering
 from studyforge.ai.offline.text import central_sentences, split_sentences
 from studyforge.quizzes.words import (
     TOKEN,
     contains,
+    generic,
     names,
     norm,
     noun_phrases,
     numbers,
+    word_set,
 )
 
 Source = dict[str, Any]
@@ -47,6 +49,13 @@ _DEICTIC = re.compile(
     re.I,
 )
 _PERSONAL = re.compile(r"\b(?:you|your|we|our|us|I)\b")
+_INSTRUCTIONS = word_set(
+    "note insert append extend sort reverse pop clear copy count index delete add remove return "
+    "call pass try see"
+)
+# What follows an imperative verb: its object ("Return the number", "Use `deque`"), where a
+# noun phrase would go on with a noun ("Flow control uses a sliding window").
+_OBJECT_OPENERS = word_set("the a an all any each every this that these those it them its one x")
 
 
 @dataclass(frozen=True)
@@ -104,11 +113,23 @@ def _inside(key: Key, other: Key) -> bool:
     return longer and other.kind in ("term", key.kind)
 
 
+def _imperative(sentence: str) -> bool:
+    """Whether the sentence opens with a bare verb ("Return the number of times x appears"):
+    an instruction or a method's summary, whose subject is somewhere else."""
+    words = sentence.lower().split()[:2]
+    return (
+        len(words) == 2
+        and (words[0] in VERBS or words[0] in _INSTRUCTIONS)
+        and (words[1] in _OBJECT_OPENERS or words[1].startswith("`"))
+    )
+
+
 def _self_contained(sentence: str) -> bool:
     words = len(sentence.split())
     return (
         7 <= words <= 32
         and not _NOT_SELF_CONTAINED.match(sentence)
+        and not _imperative(sentence)
         and not _DEICTIC.search(sentence)
         and sentence[:1].isupper()
         and ">>>" not in sentence
@@ -168,7 +189,10 @@ class Material:
         for text, kind in [*numbers(sentence), *names(sentence, proper)]:
             keys.setdefault(norm(text), Key(text, kind, STRENGTH[kind]))
         first = TOKEN.findall(sentence)[:1]
-        for phrase in noun_phrases(sentence, self.adverbs):
+        for found in noun_phrases(sentence, self.adverbs):
+            phrase = found.split(" ", 1)[1] if generic(found) and " " in found else found
+            if generic(phrase):
+                continue  # "useful data type" is asked as "data type"; "useful" not at all
             n = norm(phrase)
             if n in keys:
                 continue
@@ -226,6 +250,11 @@ class Material:
         mean = self.similarity.mean(axis=1)
         order = np.argsort(np.argsort(mean))
         return [float(r) / (n - 1) for r in order]
+
+    def stressed(self, text: str) -> bool:
+        """Whether the text defines the word, heads a section with it or has it as a key term."""
+        n = norm(text)
+        return n in self.defined or n in self.heading_terms or n in self.key_terms
 
     def closeness(self, a: int, b: int) -> float:
         """Cosine similarity of two sources (0.0 without vectors)."""

@@ -23,41 +23,22 @@ import re
 from typing import Any
 
 from studyforge.ai.offline import terms as vocab
+from studyforge.ai.offline.terms import VERBS
 from studyforge.quizzes.facts import STRENGTH, Candidate, Fact, Key, Material
-from studyforge.quizzes.words import PAST, contains, norm, plural
+from studyforge.quizzes.words import PAST, contains, generic, norm, plural, word_set
 from studyforge.quizzes.words import noun_phrases as phrases
 
 BLANK = "_____"
 NUMERIC = ("year", "date", "count")
-_CONNECTIVES = set(
-    [
-        "until",
-        "because",
-        "so",
-        "by",
-        "into",
-        "when",
-        "through",
-        "from",
-        "with",
-        "which",
-        "that",
-        "after",
-        "before",
-        "while",
-        "against",
-        "across",
-        "along",
-        "if",
-        "unless",
-        "whether",
-        "where",
-        "whereas",
-    ]
+# Where a sentence may be cut for "complete the statement": clause boundaries and "by" (the
+# means); a cut at another preposition leaves an opening that asks nothing ("Another useful
+# data type built ...").
+_CONNECTIVES = word_set(
+    "until because so by when which that after before while if unless whether where whereas"
 )
 _HEDGES = re.compile(
     r"\b(?:not|no|never|none|nor|only|may|might|can|could|cannot|some|most|often|usually|"
-    r"sometimes|generally|typically|rarely|unless|without|except|almost|n't)\b",
+    r"sometimes|generally|typically|rarely|unless|without|except|almost|rather|n't)\b",
     re.I,
 )
 _AUX = re.compile(r"\b(is|are|was|were)\b")
@@ -75,7 +56,7 @@ def _pattern(key: str) -> re.Pattern[str]:
 
 def blank(sentence: str, key: str) -> str:
     """The sentence with every occurrence of `key` blanked ("a(n) _____" after an article)."""
-    text = _pattern(key).sub(BLANK, sentence)
+    text = _outside_code(sentence, _pattern(key), BLANK)
     return re.sub(rf"\b([Aa])n? {BLANK}", rf"\1(n) {BLANK}", text)
 
 
@@ -85,7 +66,7 @@ def _replace(sentence: str, key: str, other: str) -> str:
     def swap(match: re.Match[str]) -> str:
         return other[:1].upper() + other[1:] if match.start() == 0 else other
 
-    text = _pattern(key).sub(swap, sentence)
+    text = _outside_code(sentence, _pattern(key), swap)
     article = "an" if other[:1].lower() in "aeiou" else "a"
     return re.sub(
         rf"\b([Aa])n? (?={re.escape(other)}(?![\w-]))",
@@ -107,10 +88,25 @@ def _overlap(a: str, b: str) -> bool:
 
 
 def _same_form(key: Key, c: Candidate) -> bool:
-    """Terms agree in number ("antibodies" with "antigens"), names and numbers always."""
+    """Terms agree in number ("antibodies" with "antigens"); counts are written alike and
+    agree with their noun ("two sequences" never becomes "1 sequences"); names always."""
+    if key.kind == "count":
+        digits = key.text[:1].isdigit() == c.text[:1].isdigit()
+        return digits and _one(key.text) == _one(c.text) and ("." in key.text) == ("." in c.text)
     if key.kind != "term":
         return True
     return plural(c.text) == plural(key.text)
+
+
+def _one(count: str) -> bool:
+    return count.lower() in ("1", "one")
+
+
+def _outside_code(sentence: str, pattern: re.Pattern[str], repl: Any) -> str:
+    """`pattern.sub(repl, ...)` on the prose of a sentence, never inside a `code span`: a
+    word swapped inside code changes what the code does ("`list(d)`" -> "`tuple(d)`")."""
+    parts = re.split(r"(`[^`]*`)", sentence)
+    return "".join(p if p.startswith("`") else pattern.sub(repl, p) for p in parts)
 
 
 def distractors(m: Material, fact: Fact, key: Key, k: int, difficulty: str,
@@ -129,6 +125,8 @@ def distractors(m: Material, fact: Fact, key: Key, k: int, difficulty: str,
         if not _same_form(key, c) or m.asserted(_replace(fact.sentence, key.text, c.text)):
             continue
         if swap and (not c.strong or c.text.count(" ") != key.text.count(" ")):
+            continue
+        if swap and key.kind == "term" and not m.stressed(c.text):
             continue
         close = max((m.closeness(fact.source, s) for s in c.sources), default=0.0)
         head = key.text.lower().split()[-1] == c.text.lower().split()[-1]
@@ -205,10 +203,11 @@ def falsified(m: Material, fact: Fact, difficulty: str,
     """(statement, concept, word swapped in): the sentence made false in one detail, or None.
 
     A swapped-in term has several words, like the one it replaces ("base class" for "try
-    clause"): a single common word may mean the same ("error" for "problem") and would make
+    clause"), or is one word the text stresses for one the text stresses ("queue" for
+    "stack"): a single common word may mean the same ("error" for "problem") and would make
     a statement that is not clearly false. A word swapped in once is not swapped in again.
     """
-    ways = {"easy": ("negate", "number", "swap"), "medium": ("negate", "number", "swap"),
+    ways = {"easy": ("negate", "number", "swap"), "medium": ("number", "swap", "negate"),
             "hard": ("number", "swap", "negate")}[difficulty]  # fmt: skip
     for way in ways:
         if way == "negate":
@@ -219,8 +218,10 @@ def falsified(m: Material, fact: Fact, difficulty: str,
         for key in _ordered_keys(fact, difficulty):
             if (way == "number") != (key.kind in NUMERIC):
                 continue
-            if key.kind == "term" and " " not in key.text:
-                continue
+            if key.kind == "term" and not m.stressed(key.text):
+                continue  # only a word the text stresses, for another ("stack" -> "queue")
+            if fact.sentence.lower().startswith(key.text.lower()):
+                continue  # the subject: a bare term swapped in reads wrong ("Data type requires")
             # An absurd swap teaches nothing: even an easy statement takes a middling sibling.
             closeness = "hard" if difficulty == "hard" else "medium"
             wrong = [w for w in distractors(m, fact, key, 4, closeness, swap=True)
@@ -289,13 +290,15 @@ def _verb_first(rest: str) -> bool:
     if not words:
         return False
     first = words[0].strip(",;")
-    if first in _MODALS or first in PAST or first in vocab._VERBS:
+    if first in _MODALS or first in PAST or first in vocab.VERBS:
         return True
     return first.endswith(("s", "ed")) and not first.endswith("ss")
 
 
-def _key_points(text: str, asked: str, limit: int = 3) -> list[str]:
-    first = text.split()[0] if text.split() else ""
+def _key_points(text: str, asked: str, limit: int = 3, genus: bool = False) -> list[str]:
+    """The longest distinct noun phrases of the reference answer not given in the question;
+    its first word only when it is a definition's genus ("an opening in the crust")."""
+    first = "" if genus else (text.split()[0] if text.split() else "")
     found = [p for p in phrases(text) if not contains(asked, p) and p != first]
     found.sort(key=lambda p: (-len(p.split()), -len(p)))
     points: list[str] = []
@@ -306,7 +309,8 @@ def _key_points(text: str, asked: str, limit: int = 3) -> list[str]:
 
 
 def short_answer(m: Material, fact: Fact, difficulty: str) -> Question | None:
-    """ "What is X?" for a definition, else "complete the statement"; None if neither fits."""
+    """ "What is X?" for a definition, "What does X require?" for a sentence about a term the
+    text stresses, else "complete the statement"; None if none fits."""
     defining = re.match(r"^(?:(A|An|The)\s+)?(.+?)\s+(is|are)\s+(?:an?|the|one)\s", fact.sentence)
     called = re.match(r"^(.{8,}?)\s+(is|are)\s+(?:called|known as|termed)\s+([\w' -]+?)"
                       r"(?=[,.;:]|\s+(?:and|but|or)\s)", fact.sentence)  # fmt: skip
@@ -319,11 +323,19 @@ def short_answer(m: Material, fact: Fact, difficulty: str) -> Question | None:
             "answer": called.group(3), "key_points": [called.group(3)],
             "explanation": f"The text says: \u201c{fact.sentence}\u201d",
         }  # fmt: skip
-    if fact.defines and defining and norm(defining.group(2)) == norm(fact.defines):
+    if (
+        fact.defines
+        and defining
+        and norm(defining.group(2)) == norm(fact.defines)
+        and not generic(fact.defines)
+    ):
         article = (defining.group(1) or "").lower()
         asked = f"What {defining.group(3)} {article + ' ' if article else ''}{defining.group(2)}?"
-        reference, predicate = fact.sentence, fact.sentence[defining.end() :]
+        reference, predicate = fact.sentence, fact.sentence[defining.end(3) :].strip()
         concept = fact.defines
+    elif (asking := _subject_question(m, fact)) is not None:
+        asked, predicate, concept = asking
+        reference = predicate
     else:
         split = _split(fact.sentence, _ordered_keys(fact, difficulty))
         if split is None:
@@ -333,7 +345,7 @@ def short_answer(m: Material, fact: Fact, difficulty: str) -> Question | None:
             f"Complete this statement from the text in your own words: \u201c{opening} \u2026\u201d"
         )
         reference, concept = predicate, max(fact.keys, key=lambda k: k.strength).text
-    points = _key_points(predicate, asked)
+    points = _key_points(predicate, asked, genus=concept == fact.defines)
     if not any(" " in p or len(p) >= 6 for p in points):
         return None
     return {
@@ -341,3 +353,47 @@ def short_answer(m: Material, fact: Fact, difficulty: str) -> Question | None:
         "options": [], "answer": reference, "key_points": points,
         "explanation": f"The text says: \u201c{fact.sentence}\u201d",
     }  # fmt: skip
+
+
+_ASK_MODALS = word_set("can may must will should could might")
+_PARTICLES = word_set("of in on to with from for into")
+
+
+def _subject_question(m: Material, fact: Fact) -> tuple[str, str, str] | None:
+    """(question, reference answer, concept) asking what a stressed term opening the sentence
+    does: "Sequence unpacking requires that ..." -> "What does sequence unpacking require?",
+    "List comprehensions provide ..." -> "What do list comprehensions provide?", "X can
+    contain ..." -> "What can X contain?"; None when the sentence is not of that form."""
+    for key in sorted(fact.keys, key=lambda k: -len(k.text)):
+        if key.kind != "term" or not m.stressed(key.text):
+            continue
+        opening = re.match(rf"^(?:(?:The|A|An)\s+)?{re.escape(key.text)}\s+", fact.sentence, re.I)
+        if opening is None:
+            continue
+        words = fact.sentence[opening.end() :].rstrip(".").split()
+        subject = opening.group(0).strip()
+        subject = subject if key.kind == "name" else subject[:1].lower() + subject[1:]
+        verb, asked = words[0].lower() if words else "", None
+        if verb in _ASK_MODALS and len(words) > 2 and words[1].lower() in VERBS:
+            asked, used = f"What {verb} {subject} {words[1].lower()}", 2
+        elif verb.endswith("s") and not verb.endswith("ss") and _base(verb) in VERBS:
+            asked, used = f"What does {subject} {_base(verb)}", 1
+        elif plural(key.text) and verb in VERBS:
+            asked, used = f"What do {subject} {verb}", 1
+        if asked is None:
+            continue
+        if len(words) > used and words[used].lower() in _PARTICLES:
+            asked, used = f"{asked} {words[used].lower()}", used + 1
+        rest = " ".join(words[used:])
+        if len(rest.split()) >= 3:
+            return f"{asked}?", rest, key.text
+    return None
+
+
+def _base(verb: str) -> str:
+    """The base form of a third-person verb: requires -> require, passes -> pass."""
+    for suffix, base in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"),
+                         ("xes", "x"), ("s", "")):  # fmt: skip
+        if verb.endswith(suffix):
+            return verb[: -len(suffix)] + base
+    return verb

@@ -11,7 +11,8 @@ from studyforge.ai.offline import terms as vocab
 from studyforge.ai.offline.text import STOPWORDS
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
+    """The words of `text` as a set (word lists are written as one string)."""
     return frozenset(text.split())
 
 
@@ -26,12 +27,12 @@ _LEAD = {
 _ARTICLES = {"a", "an", "the", "this", "these", "its", "their"}
 # Determiners and prepositions: a word after one of them is not a verb.
 _DETS = _LEAD - {"and", "or"}
-_BREAK = _DETS | _words(
+_BREAK = _DETS | word_set(
     "among around behind beside beyond near toward towards upon via despite per alone itself "
     "themselves inside outside like unlike instead immediately indirectly directly"
 )
 # Irregular past forms the verb list does not catch ("the revolution began").
-PAST = _words(
+PAST = word_set(
     "began became built made took gave went came found held led left ran saw sent spoke stood "
     "told thought wrote grew knew drew drove fell fed brought bought caught taught fought "
     "kept meant paid said sold won rose broke chose froze met hid laid lay struck swept wore"
@@ -41,12 +42,27 @@ _NUMBER_WORDS = {
     "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
     "twelve", "twenty", "hundred", "thousand", "million", "billion", "dozen",
 }  # fmt: skip
-_MONTHS = _words(
+_MONTHS = word_set(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday"
 )
 _YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})$")
 _INNER_CAPS = re.compile(r"[a-z][A-Z]|^[A-Z]{2,}[a-z]")
+
+
+# Adjectives that grade or point rather than name: "a useful data type", "a special problem".
+EVALUATIVE = word_set(
+    "useful important special common different new same other various certain entire whole "
+    "simple main particular specific good great several many few similar additional possible "
+    "another such more most some following further extra real basic general usual typical "
+    "actual major minor key nice easy hard"
+)
+
+
+def generic(phrase: str) -> bool:
+    """Whether a phrase opens with an evaluative adjective (it names nothing on its own)."""
+    words = phrase.lower().split()
+    return bool(words) and words[0] in EVALUATIVE
 
 
 def norm(text: str) -> str:
@@ -68,10 +84,10 @@ def plural(phrase: str) -> bool:
 
 def _base_verb(word: str) -> bool:
     w = word.lower()
-    return w in vocab._VERBS or (w.endswith("s") and w[:-1] in vocab._VERBS)
+    return w in vocab.VERBS or (w.endswith("s") and w[:-1] in vocab.VERBS)
 
 
-_WEAK = _words(
+_WEAK = word_set(
     "even least longer general whatever specific preceding rest form order purpose kind "
     "amount number lot part end top side use way case fact thing something anything "
     "everything"
@@ -82,7 +98,7 @@ def _plain(word: str, adverbs: frozenset[str] = frozenset()) -> bool:
     """A word that may be part of a term: the offline engine's rule (with the -ly words that
     recur before a noun, "finally clause"), and no code token."""
     w = word.lower()
-    plain = vocab._plain(word) or (w in adverbs and w not in STOPWORDS)
+    plain = vocab.plain_word(word) or (w in adverbs and w not in STOPWORDS)
     return plain and not _INNER_CAPS.search(word) and w not in _MONTHS
 
 
@@ -93,7 +109,7 @@ def noun_phrases(sentence: str, adverbs: frozenset[str] = frozenset()) -> list[s
     ("light reactions | split | water"); a word right before an article is taken for a verb
     ("flow control | uses a"); a lone word needs a determiner or preposition before it.
     """
-    tokens = TOKEN.findall(vocab._IDENTIFIER.sub(" , ", sentence.replace("`", "")))
+    tokens = TOKEN.findall(vocab.IDENTIFIER.sub(" , ", sentence.replace("`", "")))
     found: list[str] = []
     run: list[str] = []
     before = ""  # the token before the run
@@ -145,7 +161,7 @@ def _split_run(run: list[str], before: str, after: str) -> list[str]:
         parts.append((current, lead))
     out = []
     for words, lead in parts:
-        if len(words) > 3 or vocab._verb_form(words[-1]):
+        if len(words) > 3 or vocab.verb_form(words[-1]):
             continue
         if len(words) > 1 and _base_verb(words[-1]):
             continue

@@ -34,7 +34,7 @@ _FILLER_TEXT = """
     comes takes gets means explains explain discusses discuss introduces introduce
     """
 _FILLER = frozenset(_FILLER_TEXT.split())
-_IDENTIFIER = re.compile(r"\S*(?:\w_\w|\w\.\w|\(\))\S*")
+IDENTIFIER = re.compile(r"\S*(?:\w_\w|\w\.\w|\(\))\S*")
 # Common verbs: a phrase never ends in one of their forms ("tides come", "ice flows"), unless
 # the word is mostly a noun in teaching text (NOUNISH).
 _VERB_TEXT = """
@@ -54,7 +54,7 @@ _VERB_TEXT = """
 _NOUNISH_TEXT = """change form point return set store test use work run rest support release
     place order drop end start force lead type"""
 _NOUNISH = frozenset(_NOUNISH_TEXT.split())
-_VERBS = frozenset(_VERB_TEXT.split())
+VERBS = frozenset(_VERB_TEXT.split())
 _DEFINED = [
     # "... are called exceptions", "... is known as the call stack", "also known as X"
     re.compile(
@@ -91,7 +91,7 @@ def code_like(text: str) -> bool:
     return bool(tokens) and odd / len(tokens) > 0.2
 
 
-def _plain(word: str) -> bool:
+def plain_word(word: str) -> bool:
     lowered = word.lower()
     return (
         lowered not in STOPWORDS
@@ -101,7 +101,7 @@ def _plain(word: str) -> bool:
     )
 
 
-def _verb_form(word: str, inflected_only: bool = False) -> bool:
+def verb_form(word: str, inflected_only: bool = False) -> bool:
     """A form of a common verb (come, comes, -es, -ed, -d), not a word mostly used as a
     noun; with `inflected_only`, the base form does not count."""
     w = word.lower()
@@ -113,24 +113,24 @@ def _verb_form(word: str, inflected_only: bool = False) -> bool:
     }
     if not inflected_only:
         stems.add(w)
-    return bool(stems & _VERBS) and w not in _NOUNISH and w.rstrip("s") not in _NOUNISH
+    return bool(stems & VERBS) and w not in _NOUNISH and w.rstrip("s") not in _NOUNISH
 
 
 def _verbal(gram: tuple[str, ...]) -> bool:
     """A phrase with a verb in it: ending in one ("tides come") or inflected anywhere
     ("retreat follows warmer")."""
-    return _verb_form(gram[-1]) or any(_verb_form(w, inflected_only=True) for w in gram[:-1])
+    return verb_form(gram[-1]) or any(verb_form(w, inflected_only=True) for w in gram[:-1])
 
 
 def _phrases(sentence: str) -> Iterable[tuple[str, ...]]:
     """1-3 word runs whose words are all plain (no stopword, filler or -ed/-ly word)."""
     # Identifiers (object_pairs_hook, json.dumps, f()) are code, not words of a phrase.
-    for clause in _CLAUSE.split(_IDENTIFIER.sub(" , ", sentence.replace("`", ""))):
+    for clause in _CLAUSE.split(IDENTIFIER.sub(" , ", sentence.replace("`", ""))):
         tokens = _TOKEN.findall(clause)
         for n in (3, 2, 1):
             for i in range(len(tokens) - n + 1):
                 gram = tuple(tokens[i : i + n])
-                if all(_plain(t) for t in gram) and not (n > 1 and _verbal(gram)):
+                if all(plain_word(t) for t in gram) and not (n > 1 and _verbal(gram)):
                     yield gram
 
 
@@ -153,7 +153,7 @@ def defined_terms(sentences: Iterable[str]) -> list[str]:
             words: list[str] = []
             for word in match.group(1).split():
                 word = word.strip("'\",.;:")
-                if not _plain(word):
+                if not plain_word(word):
                     break
                 words.append(word)
             if words and (len(words) > 1 or len(words[0]) > 3):
