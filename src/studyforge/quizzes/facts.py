@@ -21,6 +21,7 @@ import numpy as np
 from studyforge.ai.offline.terms import VERBS, code_like, defined_terms, key_terms, strip_numbering
 from studyforge.ai.offline.text import central_sentences, split_sentences
 from studyforge.quizzes.words import (
+    NOT_NAMES,
     TOKEN,
     contains,
     generic,
@@ -44,18 +45,21 @@ _NOT_SELF_CONTAINED = re.compile(
 _DEICTIC = re.compile(
     r"\b(?:following|above|below|this example|the example|these examples|as you can see|"
     r"shown|see also|for example|for instance|e\.g\.|i\.e\.|previous|aforementioned|"
-    r"this code|this section|this chapter|this tutorial|later|"
+    r"this code|this section|this chapter|this tutorial|this document|this guide|this howto|"
+    r"this page|this article|later|"
     r"(?:this|these|that|those) (?:purpose|way|case|code|method|reason|point))\b",
     re.I,
 )
 _PERSONAL = re.compile(r"\b(?:you|your|we|our|us|I)\b")
 _INSTRUCTIONS = word_set(
     "note insert append extend sort reverse pop clear copy count index delete add remove return "
-    "call pass try see"
+    "call pass try see notice"
 )
 # What follows an imperative verb: its object ("Return the number", "Use `deque`"), where a
 # noun phrase would go on with a noun ("Flow control uses a sliding window").
-_OBJECT_OPENERS = word_set("the a an all any each every this that these those it them its one x")
+_OBJECT_OPENERS = word_set(
+    "the a an all any each every this that these those it them its one x how"
+)
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,8 @@ class Material:
                 continue  # "useful data type" is asked as "data type"; "useful" not at all
             n = norm(phrase)
             if n in keys:
+                continue
+            if phrase in NOT_NAMES or (phrase.endswith("ly") and " " not in phrase):
                 continue
             if all(w[:1].isupper() for w in phrase.split()) and phrase.split()[0] != first[0]:
                 keys[n] = Key(phrase, "name", STRENGTH["name"])

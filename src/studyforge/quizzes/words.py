@@ -175,6 +175,10 @@ def _split_run(run: list[str], before: str, after: str) -> list[str]:
     return out
 
 
+# Capitalised, but not names: Python's values, and ordinals or adverbs opening a clause.
+NOT_NAMES = word_set("None True False First Second Third Next Last Finally Also However")
+
+
 def names(sentence: str, proper: set[str]) -> list[tuple[str, str]]:
     """Capitalised names ("Versailles", "National Assembly") and acronyms ("TCP")."""
     tokens = TOKEN.findall(sentence)
@@ -186,7 +190,13 @@ def names(sentence: str, proper: set[str]) -> list[tuple[str, str]]:
         if acronym:
             out.append((token, "acronym"))
         lowered = token.lower()
-        if capital and (i > 0 or token in proper) and lowered not in STOPWORDS | _MONTHS:
+        if (
+            capital
+            and (i > 0 or token in proper)
+            and lowered not in STOPWORDS | _MONTHS
+            and token not in NOT_NAMES
+            and not token.endswith("ly")
+        ):
             run.append(token)
             continue
         if run:

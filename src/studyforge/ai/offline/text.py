@@ -22,7 +22,9 @@ while who whom why will with within without would you your yours one two use use
 i.e etc however thus therefore
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# A sentence ends at . ! or ? before a capital or a digit, but not after an initial ("Randal
+# L. Schwartz").
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*[A-Za-z0-9]|[A-Za-z]")
 
 
