@@ -75,3 +75,21 @@ def test_a_swap_takes_a_stressed_word_for_a_stressed_word():
     made = offline.falsified(m, stack, "medium")
     assert made is not None
     assert m.stressed(made[1]) and m.stressed(made[2]), made
+
+
+def test_modal_subjects_are_asked_and_cross_references_are_not_facts():
+    """From the tutorial's "Errors and Exceptions": "A try statement may have ..." becomes a
+    question; "For more information ..., see Built-in Exceptions." and "One of its ..." (whose
+    "its"?) are never asked."""
+    m = Material(_sources({
+        "Handling Exceptions": "A try statement may have more than one except clause, to "
+        "specify handlers for different exceptions. For more information about chaining "
+        "mechanics, see Built-in Exceptions. One of its subclasses, Exception, is the base "
+        "class of all the non-fatal exceptions.",
+        "Raising Exceptions": "The raise statement allows the programmer to force a specified "
+        "exception to occur.",
+    }))  # fmt: skip
+    sentences = [f.sentence for f in m.facts]
+    assert not any(s.startswith(("For more", "One of its")) for s in sentences), sentences
+    asked = {offline.short_answer(m, f, "medium")["question"] for f in m.facts}  # type: ignore[index]
+    assert asked == {"What may a try statement have?", "What does the raise statement allow?"}

@@ -46,7 +46,8 @@ _DEICTIC = re.compile(
     r"\b(?:following|above|below|this example|the example|these examples|as you can see|"
     r"shown|see also|for example|for instance|e\.g\.|i\.e\.|previous|aforementioned|"
     r"this code|this section|this chapter|this tutorial|this document|this guide|this howto|"
-    r"this page|this article|later|"
+    r"this page|this article|later|until now|so far|for more (?:information|details)|"
+    r"(?-i:see [A-Z])|(?:one|some|each|many|most|all) of (?:its|their)|"
     r"(?:this|these|that|those) (?:purpose|way|case|code|method|reason|point))\b",
     re.I,
 )

@@ -360,12 +360,13 @@ _PARTICLES = word_set("of in on to with from for into")
 
 
 def _subject_question(m: Material, fact: Fact) -> tuple[str, str, str] | None:
-    """(question, reference answer, concept) asking what a stressed term opening the sentence
-    does: "Sequence unpacking requires that ..." -> "What does sequence unpacking require?",
-    "List comprehensions provide ..." -> "What do list comprehensions provide?", "X can
-    contain ..." -> "What can X contain?"; None when the sentence is not of that form."""
+    """(question, reference answer, concept) asking what a term opening the sentence does
+    (a term the text stresses, or one of several words): "Sequence unpacking requires that
+    ..." -> "What does sequence unpacking require?", "List comprehensions provide ..." ->
+    "What do list comprehensions provide?", "A try statement may have ..." -> "What may a
+    try statement have?"; None when the sentence is not of that form."""
     for key in sorted(fact.keys, key=lambda k: -len(k.text)):
-        if key.kind != "term" or not m.stressed(key.text):
+        if key.kind != "term" or not (m.stressed(key.text) or " " in key.text):
             continue
         opening = re.match(rf"^(?:(?:The|A|An)\s+)?{re.escape(key.text)}\s+", fact.sentence, re.I)
         if opening is None:
@@ -374,7 +375,7 @@ def _subject_question(m: Material, fact: Fact) -> tuple[str, str, str] | None:
         subject = opening.group(0).strip()
         subject = subject if key.kind == "name" else subject[:1].lower() + subject[1:]
         verb, asked = words[0].lower() if words else "", None
-        if verb in _ASK_MODALS and len(words) > 2 and words[1].lower() in VERBS:
+        if verb in _ASK_MODALS and len(words) > 2 and words[1].isalpha() and words[1].islower():
             asked, used = f"What {verb} {subject} {words[1].lower()}", 2
         elif verb.endswith("s") and not verb.endswith("ss") and _base(verb) in VERBS:
             asked, used = f"What does {subject} {_base(verb)}", 1
