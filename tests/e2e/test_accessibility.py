@@ -28,18 +28,30 @@ FOCUS_RING = (JS / "focus_ring.js").read_text()
 
 @pytest.fixture(scope="module")
 def material(api: httpx.Client) -> Iterator[dict[str, str]]:
-    """A processed document and a READY course, so every page has real content."""
+    """A processed document, a READY course and a quiz taken once, so every page has real
+    content."""
     with science_course(api, FOLDER) as (doc_id, course):
-        yield {"doc": doc_id, "course": course["id"]}
+        body = {"document_id": doc_id, "num_questions": 4, "quiz_type": "mixed"}
+        quiz = api.post("/quiz/generate", json=body).raise_for_status().json()
+        answers = {q["question_id"]: 0 for q in quiz["questions"] if q["options"]}
+        sent = api.post("/quiz/submit", json={"quiz_id": quiz["quiz_id"], "answers": answers})
+        submission = sent.raise_for_status().json()["submission_id"]
+        try:
+            yield {"doc": doc_id, "course": course["id"], "quiz": quiz["quiz_id"],
+                   "submission": submission}  # fmt: skip
+        finally:
+            api.delete(f"/quiz/{quiz['quiz_id']}")
 
 
 def pages(material: dict[str, str]) -> list[str]:
     course = f"/studio/{material['course']}"
+    quiz = f"/practice/{material['quiz']}"
     return [
         "/", "/library", "/library?q=volcano", f"/library/{material['doc']}", "/studio",
         course, f"{course}/lessons/1", f"{course}/lessons", f"{course}/lessons/1/edit",
         f"{course}/lessons/1/regenerate", f"{course}/lessons/1/history", "/jobs",
-        "/nonexistent-page",
+        "/practice", quiz, f"{quiz}/take", f"{quiz}/results/{material['submission']}",
+        "/practice/history", "/nonexistent-page",
     ]  # fmt: skip
 
 

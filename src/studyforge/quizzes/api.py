@@ -1,5 +1,6 @@
 """Quiz endpoints, named as in the specification: `/quiz/generate`, `/quiz/submit`,
-`/quiz/<id>`, `/quiz/history`, plus `/quiz/<id>/analytics` and `/quiz/submissions/<id>`."""
+`/quiz/<id>`, `/quiz/history`, plus `/quiz/<id>/analytics`, `/quiz/submissions/<id>`, the list
+of your quizzes (`/quizzes`) and `DELETE /quiz/<id>`."""
 
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ from studyforge.quizzes import service
 from studyforge.quizzes.models import Quiz, QuizStatus, QuizSubmission
 from studyforge.quizzes.schemas import (
     QuizAnalytics,
+    QuizDeleted,
     QuizHistory,
+    QuizList,
     QuizOut,
     QuizRequest,
     SubmissionOut,
     SubmitRequest,
 )
 
-router = APIRouter(prefix="/quiz", tags=["quizzes"])
+router = APIRouter(tags=["quizzes"])  # no prefix: `/quizzes` lists them
 
 
 def _quiz(quiz_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Quiz:
@@ -35,7 +38,7 @@ QuizDep = Annotated[Quiz, Depends(_quiz)]
 
 
 @router.post(
-    "/generate",
+    "/quiz/generate",
     status_code=201,
     response_model=QuizOut,
     responses={
@@ -64,7 +67,7 @@ def generate(
 
 
 @router.post(
-    "/submit",
+    "/quiz/submit",
     response_model=SubmissionOut,
     responses=errors({
         403: "`user_id` is not your own id",
@@ -81,7 +84,24 @@ def submit(
     return service.submit(session, request.app.state.platform.ai, user.id, body)
 
 
-@router.get("/history", response_model=QuizHistory, responses=errors({
+@router.get("/quizzes", response_model=QuizList, responses=errors({
+    403: "`user_id` is not your own id"}))  # fmt: skip
+def list_quizzes(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    user_id: Annotated[Annotated[str, Text(100, blank=True)] | None, Query()] = None,
+) -> dict[str, object]:
+    """Your quizzes, newest first: what each asks about (`source`), its settings and status,
+    the questions written, and your attempts with the best score."""
+    service.check_user_id(user_id, user.id)
+    result = paginate(session, service.list_quizzes_stmt(user.id), page)
+    quizzes: list[Quiz] = result.pop("items")  # type: ignore[assignment]
+    result["quizzes"] = service.summaries(session, quizzes)
+    return result
+
+
+@router.get("/quiz/history", response_model=QuizHistory, responses=errors({
     403: "`user_id` is not your own id", 404: "`quiz_id` is not one of your quizzes"}))  # fmt: skip
 def history(
     session: SessionDep,
@@ -99,7 +119,7 @@ def history(
     return result
 
 
-@router.get("/submissions/{submission_id:uuid}", response_model=SubmissionOut)
+@router.get("/quiz/submissions/{submission_id:uuid}", response_model=SubmissionOut)
 def read_submission(
     submission_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> QuizSubmission:
@@ -107,14 +127,23 @@ def read_submission(
     return service.get_submission(session, submission_id, user.id)
 
 
-@router.get("/{quiz_id:uuid}", response_model=QuizOut)
+@router.get("/quiz/{quiz_id:uuid}", response_model=QuizOut)
 def read_quiz(quiz: QuizDep) -> Quiz:
     """A quiz's questions and options (never the answers)."""
     return quiz
 
 
-@router.get("/{quiz_id:uuid}/analytics", response_model=QuizAnalytics)
+@router.get("/quiz/{quiz_id:uuid}/analytics", response_model=QuizAnalytics)
 def quiz_analytics(quiz: QuizDep, session: SessionDep) -> dict[str, object]:
     """Attempts, average and best score, each question's correct rate, and the concepts most
     often missed with the passage to reread."""
     return service.analytics(session, quiz)
+
+
+@router.delete("/quiz/{quiz_id:uuid}", response_model=QuizDeleted,
+               responses=errors({404: "the quiz is not yours"}))  # fmt: skip
+def delete_quiz(quiz: QuizDep, session: SessionDep) -> QuizDeleted:
+    """Delete the quiz with its questions and every submission of it (a job still writing it
+    is cancelled); your documents and courses stay."""
+    questions, submissions = service.delete_quiz(session, quiz)
+    return QuizDeleted(quiz_id=quiz.id, questions=questions, submissions=submissions)

@@ -225,3 +225,42 @@ class QuizAnalytics(BaseModel):
 def citation(data: dict[str, Any]) -> Citation:
     """A citation from a question's stored fields."""
     return Citation.model_validate(data)
+
+
+class QuizSummary(BaseModel):
+    """A row of `GET /quizzes`: what it asks about, its settings, and how you did."""
+
+    quiz_id: uuid.UUID
+    source: str = Field(description="the document's file name, the course's title, the folder")
+    document_id: uuid.UUID | None
+    course_id: uuid.UUID | None
+    source_filter: str | None
+    quiz_type: QuizType
+    difficulty: Difficulty
+    num_questions: int = Field(description="questions asked for")
+    total_questions: int = Field(description="questions written (0 until it is READY)")
+    status: QuizStatus
+    job_id: uuid.UUID | None
+    error_message: str | None
+    created_at: datetime
+    attempts: int
+    best_score: float | None
+    last_submitted_at: datetime | None
+
+
+class QuizList(BaseModel):
+    """`GET /quizzes`: your quizzes, newest first."""
+
+    quizzes: list[QuizSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class QuizDeleted(BaseModel):
+    """`DELETE /quiz/{quiz_id}` answer: what went with the quiz (its source documents stay)."""
+
+    quiz_id: uuid.UUID
+    deleted: bool = True
+    questions: int
+    submissions: int

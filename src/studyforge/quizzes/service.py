@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session, lazyload
 
 from studyforge.ai.registry import AIProviders
+from studyforge.courses.models import Course
+from studyforge.documents.models import Document
 from studyforge.errors import AppError, NotFound
 from studyforge.jobs import enqueue
+from studyforge.jobs.service import cancel_subject_job
 from studyforge.quizzes.generate import write_questions
 from studyforge.quizzes.grading import Result, grade_choice, grade_open
 from studyforge.quizzes.material import Wanted, check_scope
 from studyforge.quizzes.models import Quiz, QuizQuestion, QuizStatus, QuizSubmission
 from studyforge.quizzes.schemas import INLINE_MAX, QuizRequest, SubmitRequest
 
+DELETED_COURSE = "A deleted course"  # the source of a quiz whose course was deleted
 ANALYTICS_SUBMISSIONS = 1000  # the newest submissions analytics reads, at most
 MOST_MISSED = 5
 
@@ -56,9 +61,7 @@ def request_quiz(session: Session, ai: AIProviders, user_id: uuid.UUID, req: Qui
     The same `request_id` again returns the same quiz."""
     check_user_id(req.user_id, user_id)
     if req.request_id is not None:
-        existing = session.scalar(
-            select(Quiz).where(Quiz.user_id == user_id, Quiz.request_id == req.request_id)
-        )
+        existing = find_by_request(session, user_id, req.request_id)
         if existing is not None:
             return existing
     check_scope(session, Wanted(user_id, req.document_id, req.course_id, req.source_filter))
@@ -76,6 +79,20 @@ def request_quiz(session: Session, ai: AIProviders, user_id: uuid.UUID, req: Qui
         quiz.job_id = enqueue(session, "quizzes.generate", user_id=user_id,
                               quiz_id=str(quiz.id)).id  # fmt: skip
     return quiz
+
+
+def find_by_request(session: Session, user_id: uuid.UUID, request_id: str) -> Quiz | None:
+    """The caller's quiz made for `request_id`, if any."""
+    stmt = select(Quiz).where(Quiz.user_id == user_id, Quiz.request_id == request_id)
+    return session.scalar(stmt)
+
+
+def same_request(quiz: Quiz, req: QuizRequest) -> bool:
+    """Whether `req` asks for what `quiz` was made from (source, count, difficulty, type)."""
+    asked = (req.document_id, req.course_id, req.source_filter, req.num_questions,
+             req.difficulty, req.quiz_type)  # fmt: skip
+    return asked == (quiz.document_id, quiz.course_id, quiz.source_filter, quiz.num_questions,
+                     quiz.difficulty, quiz.quiz_type)  # fmt: skip
 
 
 def get_quiz(session: Session, quiz_id: uuid.UUID, user_id: uuid.UUID) -> Quiz:
@@ -222,3 +239,87 @@ def _most_missed(quiz: Quiz, tried: Counter[str], right: Counter[str]) -> list[d
         })  # fmt: skip
     missed.sort(key=lambda m: (-m["miss_rate"], -m["missed"], m["concept"]))
     return missed[:MOST_MISSED]
+
+
+def list_quizzes_stmt(user_id: uuid.UUID) -> Select[Any]:
+    """The caller's quizzes, newest first; their questions are not loaded (`summaries` counts
+    them), so a page of quizzes costs a few queries, not one row per question."""
+    stmt = select(Quiz).where(Quiz.user_id == user_id).options(lazyload(Quiz.questions))
+    return stmt.order_by(Quiz.created_at.desc(), Quiz.id)
+
+
+def summaries(session: Session, quizzes: Sequence[Quiz]) -> list[dict[str, Any]]:
+    """Each quiz as `GET /quizzes` lists it: its source's name, the questions written, the
+    attempts, best score and last attempt (a few grouped queries for the whole page)."""
+    ids = [quiz.id for quiz in quizzes]
+    if not ids:
+        return []
+    counted = select(QuizQuestion.quiz_id, func.count()).where(QuizQuestion.quiz_id.in_(ids))
+    written = _pairs(session, counted.group_by(QuizQuestion.quiz_id))
+    stmt = (
+        select(QuizSubmission.quiz_id, func.count(), func.max(QuizSubmission.score),
+               func.max(QuizSubmission.submitted_at))
+        .where(QuizSubmission.quiz_id.in_(ids))
+        .group_by(QuizSubmission.quiz_id)
+    )  # fmt: skip
+    stats = {quiz_id: (n, best, last) for quiz_id, n, best, last in session.execute(stmt)}
+    names = source_names(session, quizzes)
+    rows = []
+    for quiz in quizzes:
+        attempts, best, last = stats.get(quiz.id, (0, None, None))
+        rows.append({
+            "quiz_id": quiz.id, "source": names[quiz.id], "document_id": quiz.document_id,
+            "course_id": quiz.course_id, "source_filter": quiz.source_filter,
+            "quiz_type": quiz.quiz_type, "difficulty": quiz.difficulty,
+            "num_questions": quiz.num_questions, "total_questions": written.get(quiz.id, 0),
+            "status": quiz.status, "job_id": quiz.job_id, "error_message": quiz.error_message,
+            "created_at": quiz.created_at, "attempts": attempts, "best_score": best,
+            "last_submitted_at": last,
+        })  # fmt: skip
+    return rows
+
+
+def _pairs(session: Session, stmt: Select[Any, Any]) -> dict[Any, Any]:
+    """A two-column query as a dict of its first column to its second."""
+    return {key: value for key, value in session.execute(stmt)}
+
+
+def source_names(session: Session, quizzes: Sequence[Quiz]) -> dict[uuid.UUID, str]:
+    """What each quiz asks about, in words: its document's file name, its course's title, its
+    folder, or all your documents. A deleted document keeps the name its questions cite."""
+    owners = {q.user_id for q in quizzes}
+    doc_ids = {q.document_id for q in quizzes if q.document_id}
+    course_ids = {q.course_id for q in quizzes if q.course_id}
+    docs = _pairs(session, select(Document.id, Document.filename).where(
+        Document.id.in_(doc_ids), Document.user_id.in_(owners))) if doc_ids else {}  # fmt: skip
+    courses: dict[uuid.UUID, str] = {}
+    if course_ids:
+        stmt = select(Course.id, Course.title, Course.topic).where(
+            Course.id.in_(course_ids), Course.user_id.in_(owners))  # fmt: skip
+        courses = {course_id: title or topic for course_id, title, topic in session.execute(stmt)}
+    gone = [q.id for q in quizzes if q.document_id and q.document_id not in docs]
+    cited = _pairs(session, select(QuizQuestion.quiz_id, func.min(QuizQuestion.filename))
+                   .where(QuizQuestion.quiz_id.in_(gone))
+                   .group_by(QuizQuestion.quiz_id)) if gone else {}  # fmt: skip
+    names: dict[uuid.UUID, str] = {}
+    for q in quizzes:
+        if q.document_id:
+            names[q.id] = docs.get(q.document_id) or f"{cited.get(q.id) or 'A document'} (deleted)"
+        elif q.course_id:
+            names[q.id] = courses.get(q.course_id) or DELETED_COURSE
+        elif q.source_filter:
+            names[q.id] = f"Documents in {q.source_filter}"
+        else:
+            names[q.id] = "All your documents"
+    return names
+
+
+def delete_quiz(session: Session, quiz: Quiz) -> tuple[int, int]:
+    """Delete the quiz, its questions and every submission of it; a job still writing it is
+    cancelled. Returns (questions, submissions) deleted; the source documents stay."""
+    cancel_subject_job(session, quiz.job_id)
+    questions = len(quiz.questions)
+    gone = session.execute(delete(QuizSubmission).where(QuizSubmission.quiz_id == quiz.id))
+    session.delete(quiz)  # its questions go with it (the relationship cascades)
+    session.flush()
+    return questions, int(getattr(gone, "rowcount", 0) or 0)

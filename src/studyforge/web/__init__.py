@@ -18,11 +18,15 @@ def mount_web(app: FastAPI) -> None:
     from studyforge.web.editing import router as editing_router
     from studyforge.web.errors import error_page
     from studyforge.web.pages import router
+    from studyforge.web.quiz_take import router as quiz_take_router
+    from studyforge.web.quizzes import router as quizzes_router
 
     app.include_router(router)
     app.include_router(documents_router)
     app.include_router(courses_router)
     app.include_router(checks_router)
     app.include_router(editing_router)
+    app.include_router(quizzes_router)
+    app.include_router(quiz_take_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.error_page = error_page  # HTML errors for browsers (see `errors.wants_html`)

@@ -60,6 +60,7 @@ NAV: list[NavItem] = [
     NavItem("Home", "/"),
     NavItem("Documents", "/library"),
     NavItem("Courses", "/studio"),
+    NavItem("Quizzes", "/practice"),
     NavItem("Jobs", "/jobs"),
 ]
 
