@@ -93,3 +93,19 @@ def test_modal_subjects_are_asked_and_cross_references_are_not_facts():
     assert not any(s.startswith(("For more", "One of its")) for s in sentences), sentences
     asked = {offline.short_answer(m, f, "medium")["question"] for f in m.facts}  # type: ignore[index]
     assert asked == {"What may a try statement have?", "What does the raise statement allow?"}
+
+
+def test_what_a_subject_does_only_when_the_next_word_is_its_verb():
+    m = Material(_sources({
+        "Networks": "The Transmission Control Protocol provides reliable, ordered delivery "
+        "of a byte stream between applications. The immune system defends the body against "
+        "infection by many means.",
+        "Lists": "The optional arguments start and end are interpreted as in the slice "
+        "notation. Tuples can be used as keys if they contain only strings or numbers.",
+    }))  # fmt: skip
+    asked = {f.sentence.split()[1]: offline.short_answer(m, f, "medium") for f in m.facts}
+    questions = {k: v["question"] for k, v in asked.items() if v}
+    assert questions["Transmission"] == "What does the Transmission Control Protocol provide?"
+    assert questions["immune"] == "What does the immune system defend?"
+    assert not questions.get("optional", "").startswith("What do the optional arguments")
+    assert not questions.get("can", "").startswith("What can tuples be")

@@ -366,29 +366,54 @@ def _subject_question(m: Material, fact: Fact) -> tuple[str, str, str] | None:
     "What do list comprehensions provide?", "A try statement may have ..." -> "What may a
     try statement have?"; None when the sentence is not of that form."""
     for key in sorted(fact.keys, key=lambda k: -len(k.text)):
-        if key.kind != "term" or not (m.stressed(key.text) or " " in key.text):
+        several = " " in key.text
+        if not (key.kind == "term" and (several or m.stressed(key.text))) and not (
+            key.kind == "name" and several
+        ):
             continue
         opening = re.match(rf"^(?:(?:The|A|An)\s+)?{re.escape(key.text)}\s+", fact.sentence, re.I)
         if opening is None:
             continue
         words = fact.sentence[opening.end() :].rstrip(".").split()
         subject = opening.group(0).strip()
-        subject = subject if key.kind == "name" else subject[:1].lower() + subject[1:]
+        if key.kind != "name" or subject.split()[0] in ("The", "A", "An"):
+            subject = subject[:1].lower() + subject[1:]  # "the Transmission Control Protocol"
         verb, asked = words[0].lower() if words else "", None
-        if verb in _ASK_MODALS and len(words) > 2 and words[1].isalpha() and words[1].islower():
+        then = words[1] if len(words) > 2 else ""
+        if (
+            verb in _ASK_MODALS
+            and then.isalpha()
+            and then.islower()
+            and not _adverb(then)
+            and (
+                then != "be"  # a passive ("Tuples can be used as keys") asks nothing this way
+            )
+        ):
             asked, used = f"What {verb} {subject} {words[1].lower()}", 2
-        elif verb.endswith("s") and not verb.endswith("ss") and _base(verb) in VERBS:
+        elif _third_person(verb) and (
+            _base(verb) in VERBS or (key.kind == "term" and several and not plural(key.text))
+        ):
             asked, used = f"What does {subject} {_base(verb)}", 1
         elif plural(key.text) and verb in VERBS:
             asked, used = f"What do {subject} {verb}", 1
-        if asked is None:
-            continue
+        following = words[used].lower().strip(",") if len(words) > used else ""
+        if asked is None or following in ("and", "or") or verb.endswith(","):
+            continue  # "The optional arguments start and end are ...": nouns, not a verb
         if len(words) > used and words[used].lower() in _PARTICLES:
             asked, used = f"{asked} {words[used].lower()}", used + 1
         rest = " ".join(words[used:])
         if len(rest.split()) >= 3:
             return f"{asked}?", rest, key.text
     return None
+
+
+def _adverb(word: str) -> bool:
+    return word.endswith("ly") or word in _ADVERBS
+
+
+def _third_person(word: str) -> bool:
+    """Whether a lower-case word may be a verb's third-person form (defends, fixes)."""
+    return word.isalpha() and word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
 def _base(verb: str) -> str:
