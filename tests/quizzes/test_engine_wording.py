@@ -101,7 +101,9 @@ def test_what_a_subject_does_only_when_the_next_word_is_its_verb():
         "of a byte stream between applications. The immune system defends the body against "
         "infection by many means.",
         "Lists": "The optional arguments start and end are interpreted as in the slice "
-        "notation. Tuples can be used as keys if they contain only strings or numbers.",
+        "notation. Tuples can be used as keys if they contain only strings or numbers. "
+        "The slice notation is a compact way to name a part of any sequence at once. "
+        "The raise statement quietly allows the programmer to force an exception to occur.",
     }))  # fmt: skip
     asked = {f.sentence.split()[1]: offline.short_answer(m, f, "medium") for f in m.facts}
     questions = {k: v["question"] for k, v in asked.items() if v}

@@ -378,7 +378,7 @@ def _subject_question(m: Material, fact: Fact) -> tuple[str, str, str] | None:
         subject = opening.group(0).strip()
         if key.kind != "name" or subject.split()[0] in ("The", "A", "An"):
             subject = subject[:1].lower() + subject[1:]  # "the Transmission Control Protocol"
-        verb, asked = words[0].lower() if words else "", None
+        verb, asked, used = words[0].lower() if words else "", None, 0
         then = words[1] if len(words) > 2 else ""
         if (
             verb in _ASK_MODALS
