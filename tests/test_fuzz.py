@@ -1,12 +1,13 @@
 """A bounded schemathesis run over every operation of `/openapi.json`, as a signed-in user.
 
 The app runs in-process (schemathesis' ASGI transport) on its own SQLite database, seeded with
-a processed document and a READY course, so id-taking operations see real ids (substituted
-into each generated case that takes ids, as a second request) as well as random ones. Each
-operation gets schemathesis' coverage cases (boundaries, wrong types, unexpected methods) and
-`MAX_EXAMPLES` generated ones, positive and negative, every response checked by every built-in
-check; among them, always, no server error (`not_a_server_error`), only documented statuses
-(`status_code_conformance`), content types (`content_type_conformance`) and bodies
+a processed document, a READY course and a submitted quiz, so id-taking operations see real
+ids (substituted into each generated case that takes ids, as a second request) as well as
+random ones. Each operation gets schemathesis' coverage cases (boundaries, wrong types,
+unexpected methods) and `MAX_EXAMPLES` generated ones, positive and negative, every response
+checked by every built-in check; among them, always, no server error (`not_a_server_error`),
+only documented statuses (`status_code_conformance`), content types
+(`content_type_conformance`) and bodies
 (`response_schema_conformance`, the shared error shape included).
 
 A failure this finds gets a regression test of its own. Findings in code owned elsewhere are
@@ -164,12 +165,25 @@ def _course(client: TestClient, headers: dict[str, str], topic: str) -> dict[str
     return dict(_wait(client, f"/api/courses/{course_id}", headers, {"READY", "FAILED"}))
 
 
+def _quiz(client: TestClient, headers: dict[str, str], document_id: str) -> tuple[str, str]:
+    """A READY quiz on the document and one graded submission: (quiz_id, submission_id)."""
+    body = {"document_id": document_id, "num_questions": 3, "quiz_type": "mixed"}
+    resp = client.post("/quiz/generate", headers=headers, json=body)
+    assert resp.status_code == 201, resp.text
+    quiz = resp.json()
+    answers = {q["question_id"]: (q["options"] or ["light"])[0] for q in quiz["questions"]}
+    sent = client.post("/quiz/submit", headers=headers,
+                       json={"quiz_id": quiz["quiz_id"], "answers": answers})  # fmt: skip
+    assert sent.status_code in (200, 201), sent.text
+    return quiz["quiz_id"], sent.json()["submission_id"]
+
+
 @pytest.fixture(scope="module")
 def fuzz_target(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[FuzzTarget]:
-    """An app on its own SQLite database with a user, a processed document, a READY course
-    and spares for DELETE; shared by every operation's test."""
+    """An app on its own SQLite database with a user, a processed document, a READY course,
+    a quiz with a graded submission, and spares for DELETE; shared by every operation's test."""
     home = tmp_path_factory.mktemp("fuzz")
     shutil.copy(sqlite_template, home / "test.db")
     platform = build_platform(make_settings(home / "home", f"sqlite:///{home / 'test.db'}"))
@@ -185,11 +199,24 @@ def fuzz_target(
         course = _course(client, headers, "Photosynthesis and volcanoes")
         assert course["status"] == "READY", course
         spare_course = _course(client, headers, "The immune system")
+        quiz_id, submission_id = _quiz(client, headers, document_id)
+        spare_quiz, _ = _quiz(client, headers, document_id)
+        ids = {
+            "document_id": document_id,
+            "course_id": course["id"],
+            "job_id": course["job_id"],
+            "quiz_id": quiz_id,
+            "submission_id": submission_id,
+        }
         target = FuzzTarget(
             app=app,
             headers=headers,
-            ids={"document_id": document_id, "course_id": course["id"], "job_id": course["job_id"]},
-            disposable={"document_id": [spare_document], "course_id": [spare_course["id"]]},
+            ids=ids,
+            disposable={
+                "document_id": [spare_document],
+                "course_id": [spare_course["id"]],
+                "quiz_id": [spare_quiz],
+            },
         )
         yield target
         print(f"\nfuzz: {target.summary()}")
