@@ -145,7 +145,7 @@ def consume_rabbitmq() -> None:
 
     from studyforge.platform import build_platform
 
-    settings = _settings().model_copy(update={"rabbitmq_consume": True})
+    settings = _settings().model_copy(update={"rabbitmq_consume": True, "kafka_consume": False})
     if not settings.rabbitmq_url:
         typer.echo("error: set RABBITMQ_HOST (and RABBITMQ_* as needed)", err=True)
         raise typer.Exit(2)
@@ -154,6 +154,33 @@ def consume_rabbitmq() -> None:
         signal.signal(sig, lambda *_: stop.set())
     platform = build_platform(settings, role="consumer")
     typer.echo(f"consuming {settings.rabbitmq_queue_generation}; Ctrl+C stops", err=True)
+    try:
+        stop.wait()
+    finally:
+        platform.close()
+
+
+@consume_app.command("kafka")
+def consume_kafka() -> None:
+    """Consume quiz requests and notes from Kafka (`serve` does this too when
+    KAFKA_BOOTSTRAP_SERVERS is set)."""
+    import signal
+    import threading
+
+    from studyforge.messaging.kafka_consumer import KafkaConsumerRunner
+    from studyforge.platform import build_platform
+
+    settings = _settings().model_copy(update={"kafka_consume": True, "rabbitmq_consume": False})
+    if not settings.kafka_bootstrap_servers:
+        typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS", err=True)
+        raise typer.Exit(2)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    platform = build_platform(settings, role="consumer")
+    runner = next(b for b in platform.background if isinstance(b, KafkaConsumerRunner))
+    topics, group = ", ".join(runner.handlers.topics), settings.kafka_consumer_group
+    typer.echo(f"consuming {topics} as group {group}; Ctrl+C stops", err=True)
     try:
         stop.wait()
     finally:

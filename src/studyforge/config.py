@@ -80,6 +80,22 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str | None = Field(
         None, validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS")
     )
+    # Inbound Kafka topics (messaging/kafka_consumer.py): one consumer group, manual commits.
+    kafka_consume: bool = Field(True, validation_alias=_env("KAFKA_CONSUME"))
+    kafka_consumer_group: str = Field(
+        "studyforge",
+        min_length=1,
+        validation_alias=_env("KAFKA_CONSUMER_GROUP", "KAFKA_CONSUMER_GROUP"),
+    )
+    kafka_dead_letter_suffix: str = Field(
+        ".dlq", min_length=1, validation_alias=_env("KAFKA_DEAD_LETTER_SUFFIX")
+    )
+    kafka_session_timeout_seconds: float = Field(
+        10.0, ge=1, le=300, validation_alias=_env("KAFKA_SESSION_TIMEOUT_SECONDS")
+    )
+    kafka_retry_max_seconds: float = Field(
+        30.0, gt=0, validation_alias=_env("KAFKA_RETRY_MAX_SECONDS")
+    )
     rabbitmq_host: str | None = Field(None, validation_alias=_env("RABBITMQ_HOST", "RABBITMQ_HOST"))
     rabbitmq_port: int = Field(5672, validation_alias=_env("RABBITMQ_PORT", "RABBITMQ_PORT"))
     rabbitmq_username: str = Field(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +37,9 @@ from studyforge.jobs.runners import (
 from studyforge.quizzes import generate as _quiz_jobs  # noqa: F401  (registers the jobs)
 from studyforge.storage import BlobStore, LocalBlobStore, S3BlobStore, make_s3_client
 from studyforge.system import jobs as _system_jobs  # noqa: F401  (registers the jobs)
+
+if TYPE_CHECKING:
+    from studyforge.messaging.kafka_consumer import Handlers
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,7 +127,7 @@ def build_platform(settings: Settings, *, role: str = "server") -> Platform:
 
     "server" serves requests and, with inline jobs, runs them; "worker" executes Celery jobs;
     "client" (a CLI command) only writes rows and leaves inline jobs to the server;
-    "consumer" (`studyforge consume rabbitmq`) also relays events and consumes requests.
+    "consumer" (`studyforge consume rabbitmq | kafka`) also relays events and consumes requests.
 
     Background threads (runner, sweeper, relay) are started here too.
     """
@@ -208,3 +211,20 @@ def _start_background(platform: Platform, role: str) -> None:
         consumer = CourseConsumer(settings, platform.sessions)
         platform.background.append(consumer)
         consumer.start()
+    consumes = role in ("server", "consumer")
+    if consumes and settings.kafka_bootstrap_servers and settings.kafka_consume:
+        from studyforge.messaging.kafka_consumer import KafkaConsumerRunner
+
+        kafka = KafkaConsumerRunner(settings, platform.sessions, kafka_handlers(platform))
+        platform.background.append(kafka)
+        kafka.start()
+
+
+def kafka_handlers(platform: Platform) -> Handlers:
+    """The Kafka topics this process consumes and their handlers (features add theirs here)."""
+    from studyforge.messaging.kafka_consumer import Handlers
+    from studyforge.quizzes import consumer as quizzes
+
+    handlers = Handlers()
+    quizzes.register(handlers, platform.ai)
+    return handlers

@@ -31,7 +31,8 @@ def draft_notes(ctx: JobContext, llm: LLM, chunks: list[Chunk]) -> dict[str, Any
 
 def save_notes(session: Session, doc: Document, data: dict[str, Any]) -> None:
     """Store the notes on the document and emit `notes.generated`."""
-    doc.notes_data = data
+    received = (doc.notes_data or {}).get("context")  # notes another service sent (Kafka)
+    doc.notes_data = data if received is None else {**data, "context": received}
     doc.notes = render_markdown(data)
     payload = {"document_id": str(doc.id), "user_id": str(doc.user_id), "notes": doc.notes,
                "key_terms": data["key_terms"], "provider": data["provider"]}  # fmt: skip

@@ -1,10 +1,13 @@
-"""Kafka publisher: one topic per event type, keyed by stream id, event id in a header."""
+"""Kafka publisher: one topic per event type, keyed by stream id, event id in a header.
+
+`ensure_topics` and `producer_config` are shared with the consumer runner (`kafka_consumer`).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -19,6 +22,50 @@ def topic_for(event_type: str, prefix: str = "") -> str:
     return f"{prefix}{event_type}"
 
 
+def ensure_topics(admin: AdminClient, topics: Iterable[str], timeout: float = 10.0) -> None:
+    """Create the topics that do not exist yet (one partition each); raise TransientError if
+    the cluster does not answer. A broker with memory storage (Tansu in tests) forgets its
+    topics on restart, so publishers and consumers call this again after a failure."""
+    wanted = sorted(set(topics))
+    if not wanted:
+        return
+    futures = admin.create_topics(
+        [NewTopic(t, num_partitions=1, replication_factor=1) for t in wanted],
+        request_timeout=timeout,
+    )
+    for topic, future in futures.items():
+        try:
+            future.result(timeout=timeout)
+        except KafkaException as exc:
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise TransientError(f"cannot create Kafka topic {topic}: {exc}") from exc
+        except Exception as exc:
+            raise TransientError(f"cannot create Kafka topic {topic}: {exc!r}") from exc
+
+
+class RdkafkaLog:
+    """A `logger` for librdkafka clients that run in the background: their own log lines
+    (connection refused, every 50 ms during an outage) go to debug; the caller logs one
+    warning per outage itself."""
+
+    def log(self, level: int, fmt: str, *args: object) -> None:
+        log.debug("rdkafka: " + fmt, *args)
+
+
+def producer_config(bootstrap_servers: str, timeout: float = 10.0) -> dict[str, object]:
+    """Producer settings shared by the event publisher and the dead-letter producer: every
+    replica acknowledges, and a delivery gives up after `timeout` (the caller retries)."""
+    return {
+        "bootstrap.servers": bootstrap_servers,
+        "enable.idempotence": False,
+        "acks": "all",
+        "message.timeout.ms": int(timeout * 1000),
+        "socket.timeout.ms": int(timeout * 1000),
+        "reconnect.backoff.max.ms": 2000,
+        "log_level": 3,
+    }
+
+
 class KafkaPublisher:
     """Publishes event envelopes and waits for every delivery report."""
 
@@ -27,36 +74,15 @@ class KafkaPublisher:
     def __init__(self, bootstrap_servers: str, timeout: float = 10.0) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.timeout = timeout
-        conf = {
-            "bootstrap.servers": bootstrap_servers,
-            "enable.idempotence": False,
-            "acks": "all",
-            "message.timeout.ms": int(timeout * 1000),
-            "socket.timeout.ms": int(timeout * 1000),
-            "reconnect.backoff.max.ms": 2000,
-            "log_level": 3,
-        }
-        self._producer = Producer(conf)
+        self._producer = Producer(producer_config(bootstrap_servers, timeout))
         self._admin = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 3})
         self._topics: set[str] = set()
 
     def _ensure_topics(self, topics: set[str]) -> None:
         missing = topics - self._topics
-        if not missing:
-            return
-        futures = self._admin.create_topics(
-            [NewTopic(t, num_partitions=1, replication_factor=1) for t in missing],
-            request_timeout=self.timeout,
-        )
-        for topic, future in futures.items():
-            try:
-                future.result(timeout=self.timeout)
-            except KafkaException as exc:
-                if "TOPIC_ALREADY_EXISTS" not in str(exc):
-                    raise TransientError(f"cannot create Kafka topic {topic}: {exc}") from exc
-            except Exception as exc:
-                raise TransientError(f"cannot create Kafka topic {topic}: {exc!r}") from exc
-        self._topics |= missing
+        if missing:
+            ensure_topics(self._admin, missing, self.timeout)
+            self._topics |= missing
 
     def publish(self, events: Sequence[dict[str, object]]) -> None:
         """Produce every event and raise TransientError unless all were acknowledged."""

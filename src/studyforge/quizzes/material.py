@@ -21,6 +21,7 @@ from studyforge.documents import service as documents
 from studyforge.documents.index import Scope
 from studyforge.documents.models import Document, DocumentStatus, Passage
 from studyforge.errors import Conflict, NotFound
+from studyforge.quizzes.context import with_context
 
 MAX_PASSAGES = 1500
 Source = dict[str, Any]
@@ -83,7 +84,8 @@ def load_sources(session: Session, wanted: Wanted) -> list[Source]:
         rows = [r for r in rows if (str(r[0].document_id), r[0].start) in spans]
     if not rows:
         raise NoSources(_nothing_message(wanted))
-    return [_source(i, *row) for i, row in enumerate(_spread(rows, MAX_PASSAGES))]
+    sources = [_source(i, *row) for i, row in enumerate(_spread(rows, MAX_PASSAGES))]
+    return with_context(session, wanted.user_id, sources)  # received key terms (context.py)
 
 
 def _course_spans(session: Session, wanted: Wanted) -> set[tuple[str, int]]:

@@ -15,6 +15,7 @@ from collections import Counter
 from studyforge.ai.offline.text import content_words
 from studyforge.errors import Conflict
 from studyforge.quizzes import offline
+from studyforge.quizzes.context import stress
 from studyforge.quizzes.facts import Fact, Material
 from studyforge.quizzes.offline import Question, digest
 from studyforge.quizzes.words import norm
@@ -69,7 +70,8 @@ def write(m: Material, fact: Fact, kind: str, difficulty: str, truth: bool,
 def plan_questions(m: Material, n: int, difficulty: str, quiz_type: str) -> list[Question]:
     """`n` questions on distinct facts (see the module docstring); NotEnoughMaterial if the
     sources cannot carry that many."""
-    ranked = sorted(m.facts, key=lambda f: (-f.score, f.index))
+    # Received notes' key terms (context.py) make their facts more central.
+    ranked = sorted(m.facts, key=lambda f: (-(f.score + stress(m, f)), f.index))
     rank = {f.index: i / max(1, len(ranked) - 1) for i, f in enumerate(ranked)}
     target = TARGET[difficulty]
     kinds = question_types(n, quiz_type)
