@@ -1,12 +1,12 @@
 """A bounded schemathesis run over every operation of `/openapi.json`, as a signed-in user.
 
 The app runs in-process (schemathesis' ASGI transport) on its own SQLite database, seeded with
-a processed document, a READY course and a submitted quiz, so id-taking operations see real
-ids (substituted into each generated case that takes ids, as a second request) as well as
-random ones. Each operation gets schemathesis' coverage cases (boundaries, wrong types,
-unexpected methods) and `MAX_EXAMPLES` generated ones, positive and negative, every response
-checked by every built-in check; among them, always, no server error (`not_a_server_error`),
-only documented statuses (`status_code_conformance`), content types
+a processed document, a READY course, a submitted quiz and a chat session, so id-taking
+operations see real ids (substituted into each generated case that takes ids, as a second
+request) as well as random ones. Each operation gets schemathesis' coverage cases
+(boundaries, wrong types, unexpected methods) and `MAX_EXAMPLES` generated ones, positive and
+negative, every response checked by every built-in check; among them, always, no server error
+(`not_a_server_error`), only documented statuses (`status_code_conformance`), content types
 (`content_type_conformance`) and bodies
 (`response_schema_conformance`, the shared error shape included).
 
@@ -178,6 +178,14 @@ def _quiz(client: TestClient, headers: dict[str, str], document_id: str) -> tupl
     return quiz["quiz_id"], sent.json()["submission_id"]
 
 
+def _chat(client: TestClient, headers: dict[str, str], document_id: str) -> str:
+    """A chat session with one answered question on the document: its session_id."""
+    body = {"message": "What is photosynthesis?", "document_context": {"document_id": document_id}}
+    resp = client.post("/chat", headers=headers, json=body)
+    assert resp.status_code == 200, resp.text
+    return str(resp.json()["session_id"])
+
+
 @pytest.fixture(scope="module")
 def fuzz_target(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
@@ -201,12 +209,14 @@ def fuzz_target(
         spare_course = _course(client, headers, "The immune system")
         quiz_id, submission_id = _quiz(client, headers, document_id)
         spare_quiz, _ = _quiz(client, headers, document_id)
+        session_id, spare_session = (_chat(client, headers, document_id) for _ in range(2))
         ids = {
             "document_id": document_id,
             "course_id": course["id"],
             "job_id": course["job_id"],
             "quiz_id": quiz_id,
             "submission_id": submission_id,
+            "session_id": session_id,
         }
         target = FuzzTarget(
             app=app,
@@ -216,6 +226,7 @@ def fuzz_target(
                 "document_id": [spare_document],
                 "course_id": [spare_course["id"]],
                 "quiz_id": [spare_quiz],
+                "session_id": [spare_session],
             },
         )
         yield target

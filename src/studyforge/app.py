@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from studyforge import __version__
 from studyforge.auth.api import router as auth_router
 from studyforge.auth.throttle import SignInThrottle, ThrottlePolicy
+from studyforge.chat.api import router as chat_router
 from studyforge.config import Settings, get_settings
 from studyforge.courses.api import router as courses_router
 from studyforge.courses.editing_api import router as lesson_editing_router
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(documents_router)
     app.include_router(courses_router)
     app.include_router(quizzes_router)
+    app.include_router(chat_router)
     app.include_router(lesson_editing_router)
     mount_web(app)
     install_api_description(app)  # after the routes: HEAD, OPTIONS, Allow, error docs

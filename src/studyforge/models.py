@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and `create_all` see the whole schema."""
 
 from studyforge.auth.models import User
+from studyforge.chat.models import ChatMessage, ChatSession
 from studyforge.courses.models import Course, Lesson, LessonBody, LessonCheck, LessonVersion
 from studyforge.db import Base
 from studyforge.documents.models import Document, Passage
@@ -10,6 +11,8 @@ from studyforge.quizzes.models import Quiz, QuizQuestion, QuizSubmission
 
 __all__ = [
     "Base",
+    "ChatMessage",
+    "ChatSession",
     "Course",
     "Document",
     "Job",

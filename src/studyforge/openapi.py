@@ -220,7 +220,7 @@ def _document_event_streams(operation: dict[str, Any]) -> None:
         stream = response.get("content", {}).get(EventStream.media_type)
         if stream is not None:
             stream.pop("schema", None)
-            stream["itemSchema"] = copy.deepcopy(SSE_ITEM_SCHEMA)
+            stream.setdefault("itemSchema", copy.deepcopy(SSE_ITEM_SCHEMA))  # a route's own
 
 
 def _is_fastapi_422(response: Mapping[str, Any]) -> bool:

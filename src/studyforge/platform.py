@@ -222,9 +222,11 @@ def _start_background(platform: Platform, role: str) -> None:
 
 def kafka_handlers(platform: Platform) -> Handlers:
     """The Kafka topics this process consumes and their handlers (features add theirs here)."""
+    from studyforge.chat import consumer as chat
     from studyforge.messaging.kafka_consumer import Handlers
     from studyforge.quizzes import consumer as quizzes
 
     handlers = Handlers()
     quizzes.register(handlers, platform.ai)
+    chat.register(handlers, platform.settings.redis_url)
     return handlers

@@ -1,0 +1,1 @@
+"""Tutor chat sessions grounded in the learner's documents (issue 13)."""
