@@ -32,11 +32,16 @@ QUICK = "--quick" in sys.argv
 CONNECTIONS = (1, 4, 16)
 ROUNDS = 1 if QUICK else 3
 PASSWORD = "bench-pass-1"
+# Every request's short answers differ (a counter in the text), so none is graded from a cache.
 LUA = """
-wrk.method = "POST"
-wrk.body = %s
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer %s"
+local template = %s
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}
+local n = 0
+function request()
+  n = n + 1
+  local body = string.gsub(template, "COUNTER", tostring(n))
+  return wrk.format("POST", nil, headers, body)
+end
 """
 
 
@@ -48,10 +53,10 @@ def _quiz(client: httpx.Client, doc_id: str, quiz_type: str) -> dict[str, Any]:
 
 
 def _answers(quiz: dict[str, Any]) -> dict[str, str]:
-    """The first option of each question, or a sentence for short answers: a realistic mix of
-    right and wrong answers (the grading work does not depend on which)."""
+    """The first option of each question, or a sentence for short answers (COUNTER becomes
+    the request's number): a mix of right and wrong answers (grading costs the same)."""
     return {
-        q["question_id"]: q["options"][0] if q["options"] else "Light energy becomes sugar."
+        q["question_id"]: q["options"][0] if q["options"] else "Light energy becomes sugar COUNTER."
         for q in quiz["questions"]
     }
 

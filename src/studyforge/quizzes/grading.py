@@ -16,6 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from studyforge.ai.embeddings import embed_query
 from studyforge.ai.errors import ProviderError
 from studyforge.ai.offline.text import STOPWORDS
 from studyforge.ai.registry import AIProviders
@@ -52,7 +55,10 @@ def similarity_grade(inputs: dict[str, Any]) -> dict[str, Any]:
         return {"credit": 0.0, "covered": [], "feedback": _feedback(0.0, [], points, reference,
                                                                     bool(answer))}  # fmt: skip
     texts = [" ".join(given), " ".join(_content(reference, asked)) or reference, *points]
-    vectors = inputs["embedder"].embed_batch(texts)
+    # One vector per text from the process-wide LRU (`embed_query`): a question's reference
+    # and key points are the same for every learner, so only the answer is new; misses of
+    # concurrent submissions are embedded together.
+    vectors = np.vstack([embed_query(inputs["embedder"], text) for text in texts])
     similarity = float(vectors[0] @ vectors[1])
     stems = {_stem(w) for w in given}
     covered = [
