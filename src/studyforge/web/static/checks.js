@@ -13,16 +13,7 @@
     return;
   }
 
-  function postNatively(form, submitter) {
-    if (submitter && submitter.name) {
-      var carried = document.createElement("input");
-      carried.type = "hidden";
-      carried.name = submitter.name;
-      carried.value = submitter.value;
-      form.appendChild(carried);
-    }
-    form.submit();  // does not fire "submit" again
-  }
+  var postNatively = window.studyforge.postNatively;
 
   function adopt(target, fresh) {
     var nodes = Array.prototype.map.call(fresh.childNodes, function (node) {
