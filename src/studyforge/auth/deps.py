@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -13,6 +14,18 @@ from studyforge.errors import AppError, Unauthorized
 
 COOKIE_NAME = "studyforge_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class UserMismatch(AppError):
+    status = 403
+    code = "USER_MISMATCH"
+
+
+def check_user_id(user_id: str | None, caller: uuid.UUID) -> None:
+    """A `user_id` in a body or query (the specification's fields) is accepted only when it
+    is the caller's own, or absent: the owner always comes from the token."""
+    if user_id not in (None, "", str(caller)):
+        raise UserMismatch("user_id must be your own id (or omitted)")
 
 
 async def identify(request: Request, token: str, reads_only: bool = False) -> Principal:

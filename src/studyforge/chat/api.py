@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from studyforge.auth.deps import CurrentUser
+from studyforge.auth.deps import CurrentUser, check_user_id
 from studyforge.chat import service
 from studyforge.chat.cache import ChatCache, chat_cache
 from studyforge.chat.models import ChatSession
@@ -28,7 +28,6 @@ from studyforge.db import SessionDep
 from studyforge.kit.limits import Text
 from studyforge.kit.pagination import PageDep, paginate
 from studyforge.openapi import EventStream, errors
-from studyforge.quizzes.service import check_user_id
 
 router = APIRouter(tags=["chat"])
 

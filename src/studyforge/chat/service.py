@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyforge.ai.registry import AIProviders
+from studyforge.auth.deps import check_user_id
 from studyforge.chat.cache import ChatCache, known_cache, make_key
 from studyforge.chat.compose import Answer
 from studyforge.chat.followup import rewrite
@@ -32,7 +33,6 @@ from studyforge.documents import index
 from studyforge.documents.service import DocumentNotFound, existing_ids, get_document
 from studyforge.errors import Conflict, NotFound
 from studyforge.events.service import emit
-from studyforge.quizzes.service import check_user_id
 
 MESSAGE_EVENT = "chat.message"
 HISTORY_TURNS = 6  # earlier messages an LLM sees

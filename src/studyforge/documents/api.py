@@ -11,13 +11,12 @@ from urllib.parse import quote
 import anyio
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
-from studyforge.auth.deps import CurrentReader, CurrentUser
+from studyforge.auth.deps import CurrentReader, CurrentUser, check_user_id
 from studyforge.courses import service as course_service
 from studyforge.db import SessionDep
 from studyforge.documents import schemas, service
 from studyforge.documents.extract import EXTENSIONS
 from studyforge.documents.models import Document
-from studyforge.errors import AppError
 from studyforge.kit.limits import Text
 from studyforge.kit.pagination import PageDep, paginate
 from studyforge.openapi import BINARY, content, errors
@@ -25,21 +24,11 @@ from studyforge.openapi import BINARY, content, errors
 router = APIRouter(tags=["documents"])
 
 
-class UserMismatch(AppError):
-    status = 403
-    code = "USER_MISMATCH"
-
-
 def _document(document_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Document:
     return service.get_document(session, document_id, user.id)
 
 
 DocumentDep = Annotated[Document, Depends(_document)]
-
-
-def _check_user_id(user_id: str | None, user: CurrentUser) -> None:
-    if user_id not in (None, "", str(user.id)):
-        raise UserMismatch("user_id must be your own id (or omitted)")
 
 
 @router.post(
@@ -80,7 +69,7 @@ def upload(
     `duplicate_of` names your document with the same content; with `skip_duplicate` that
     document is the answer (200) and nothing new is stored or processed.
     """
-    _check_user_id(user_id, user)
+    check_user_id(user_id, user.id)
     platform = request.app.state.platform
     limit = platform.settings.upload_max_bytes
     data = file.file.read(limit + 1)
@@ -107,7 +96,7 @@ def list_documents(
     session: SessionDep, user: CurrentUser, page: PageDep, user_id: str | None = None
 ) -> dict[str, object]:
     """The caller's documents, newest first."""
-    _check_user_id(user_id, user)
+    check_user_id(user_id, user.id)
     result = paginate(session, service.list_documents_stmt(user.id), page)
     result["documents"] = result.pop("items")
     return result

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from studyforge.auth.deps import CurrentUser
+from studyforge.auth.deps import CurrentUser, check_user_id
 from studyforge.db import SessionDep
 from studyforge.kit.limits import Text
 from studyforge.kit.pagination import PageDep, paginate
@@ -94,7 +94,7 @@ def list_quizzes(
 ) -> dict[str, object]:
     """Your quizzes, newest first: what each asks about (`source`), its settings and status,
     the questions written, and your attempts with the best score."""
-    service.check_user_id(user_id, user.id)
+    check_user_id(user_id, user.id)
     result = paginate(session, service.list_quizzes_stmt(user.id), page)
     quizzes: list[Quiz] = result.pop("items")  # type: ignore[assignment]
     result["quizzes"] = service.summaries(session, quizzes)
@@ -111,7 +111,7 @@ def history(
     quiz_id: uuid.UUID | None = None,
 ) -> dict[str, object]:
     """Your submissions with their scores, newest first (of one quiz with `quiz_id`)."""
-    service.check_user_id(user_id, user.id)
+    check_user_id(user_id, user.id)
     if quiz_id is not None:
         service.get_quiz(session, quiz_id, user.id)
     result = paginate(session, service.history_stmt(user.id, quiz_id), page)

@@ -11,6 +11,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from studyforge.ai.registry import AIProviders
+from studyforge.auth.deps import check_user_id
 from studyforge.courses.models import Course
 from studyforge.documents.models import Document
 from studyforge.errors import AppError, NotFound
@@ -35,11 +36,6 @@ class SubmissionNotFound(NotFound):
     code = "SUBMISSION_NOT_FOUND"
 
 
-class UserMismatch(AppError):
-    status = 403
-    code = "USER_MISMATCH"
-
-
 class QuizNotReady(AppError):
     status = 409
     code = "QUIZ_NOT_READY"
@@ -48,12 +44,6 @@ class QuizNotReady(AppError):
 class UnknownQuestion(AppError):
     status = 422
     code = "UNKNOWN_QUESTION"
-
-
-def check_user_id(user_id: str | None, caller: uuid.UUID) -> None:
-    """A `user_id` in a body or query must be the caller's own (or absent)."""
-    if user_id not in (None, "", str(caller)):
-        raise UserMismatch("user_id must be your own id (or omitted)")
 
 
 def request_quiz(session: Session, ai: AIProviders, user_id: uuid.UUID, req: QuizRequest) -> Quiz:
