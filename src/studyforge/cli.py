@@ -162,8 +162,8 @@ def consume_rabbitmq() -> None:
 
 @consume_app.command("kafka")
 def consume_kafka() -> None:
-    """Consume quiz requests and notes from Kafka (`serve` does this too when
-    KAFKA_BOOTSTRAP_SERVERS is set)."""
+    """Consume Kafka's quiz requests, notes and processed documents (`serve` does this too
+    when KAFKA_BOOTSTRAP_SERVERS is set)."""
     import signal
     import threading
 
