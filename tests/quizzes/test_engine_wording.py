@@ -6,6 +6,7 @@ from __future__ import annotations
 from studyforge.documents.rst import inline
 from studyforge.quizzes import offline
 from studyforge.quizzes.facts import Candidate, Key, Material
+from studyforge.quizzes.short_answer import short_answer
 from tests.quizzes.test_engine import _sources
 
 # Sentences of Python's tutorial, "Data Structures" (as the rst extractor gives them).
@@ -53,7 +54,7 @@ def test_a_graded_adjective_is_not_part_of_what_is_asked():
 def test_a_stressed_subject_is_asked_what_it_does():
     m = material()
     by_start = {f.sentence.split()[0]: f for f in m.facts}
-    asked = offline.short_answer(m, by_start["Sequence"], "medium")
+    asked = short_answer(m, by_start["Sequence"], "medium")
     assert asked is not None and asked["question"] == "What does sequence unpacking require?"
     assert asked["answer"].startswith("that there are as many variables")
 
@@ -91,7 +92,7 @@ def test_modal_subjects_are_asked_and_cross_references_are_not_facts():
     }))  # fmt: skip
     sentences = [f.sentence for f in m.facts]
     assert not any(s.startswith(("For more", "One of its")) for s in sentences), sentences
-    asked = {offline.short_answer(m, f, "medium")["question"] for f in m.facts}  # type: ignore[index]
+    asked = {short_answer(m, f, "medium")["question"] for f in m.facts}  # type: ignore[index]
     assert asked == {"What may a try statement have?", "What does the raise statement allow?"}
 
 
@@ -105,7 +106,7 @@ def test_what_a_subject_does_only_when_the_next_word_is_its_verb():
         "The slice notation is a compact way to name a part of any sequence at once. "
         "The raise statement quietly allows the programmer to force an exception to occur.",
     }))  # fmt: skip
-    asked = {f.sentence.split()[1]: offline.short_answer(m, f, "medium") for f in m.facts}
+    asked = {f.sentence.split()[1]: short_answer(m, f, "medium") for f in m.facts}
     questions = {k: v["question"] for k, v in asked.items() if v}
     assert questions["Transmission"] == "What does the Transmission Control Protocol provide?"
     assert questions["immune"] == "What does the immune system defend?"

@@ -18,6 +18,7 @@ from studyforge.quizzes import offline
 from studyforge.quizzes.context import stress
 from studyforge.quizzes.facts import Fact, Material
 from studyforge.quizzes.offline import Question, digest
+from studyforge.quizzes.short_answer import short_answer
 from studyforge.quizzes.words import norm
 
 TARGET = {"easy": 0.0, "medium": 0.45, "hard": 0.85}
@@ -64,7 +65,7 @@ def write(m: Material, fact: Fact, kind: str, difficulty: str, truth: bool,
         return offline.multiple_choice(m, fact, difficulty, used)
     if kind == "true_false":
         return offline.true_false(m, fact, difficulty, truth, used)
-    return offline.short_answer(m, fact, difficulty)
+    return short_answer(m, fact, difficulty)
 
 
 def plan_questions(m: Material, n: int, difficulty: str, quiz_type: str) -> list[Question]:
