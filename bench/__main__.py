@@ -20,6 +20,7 @@ def main() -> None:
         "quality": "bench.quality",
         "quizzes": "bench.quizzes",
         "quiz_submit": "bench.quiz_submit",
+        "chat": "bench.chat",
     }
     names = [a for a in sys.argv[1:] if a in available] or list(available)
     for name in names:

@@ -28,7 +28,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -75,8 +77,13 @@ def corpus(limit: int) -> list[tuple[str, list[object]]]:
     return out
 
 
-def build(db_url: str, home: Path) -> tuple[int, list[str]]:
-    """Store the corpus for user `bench` (and a small one for `other`); (passages, texts)."""
+Embed = Callable[[list[str]], "np.ndarray[Any, Any]"]
+
+
+def build(db_url: str, home: Path, embed: Embed | None = None) -> tuple[int, list[str]]:
+    """Store the corpus for user `bench` (and a small one for `other`); (passages, texts).
+
+    `embed`: the passages' vectors from their texts (default: random unit vectors)."""
     platform = build_platform(make_settings(home, db_url), role="client")
     rng = np.random.default_rng(SEED)
     texts: list[str] = []
@@ -99,8 +106,11 @@ def build(db_url: str, home: Path) -> tuple[int, list[str]]:
                     )
                 )  # fmt: skip
                 s.flush()
-                vectors = rng.standard_normal((len(chunks), 384), dtype=np.float32)
-                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                if embed is not None:
+                    vectors = embed([c.text for c in chunks])  # type: ignore[attr-defined]
+                else:
+                    vectors = rng.standard_normal((len(chunks), 384), dtype=np.float32)
+                    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
                 index.store(s, doc_id, owner, path, chunks, vectors)  # type: ignore[arg-type]
             if owner == bench:
                 texts += [c.text for c in chunks]  # type: ignore[attr-defined]

@@ -184,6 +184,20 @@ class Settings(BaseSettings):
     course_sources: int = Field(160, ge=1, le=2000, validation_alias=_env("COURSE_SOURCES"))
     course_files: bool = Field(True, validation_alias=_env("COURSE_FILES"))
 
+    # --- repository courses -----------------------------------------------------------------
+    # Local paths, file:// and hosts on loopback/private/link-local addresses are refused
+    # unless this is on (tests turn it on to serve repositories from 127.0.0.1).
+    repo_allow_local: bool = Field(False, validation_alias=_env("REPO_ALLOW_LOCAL"))
+    repo_clone_timeout_seconds: float = Field(
+        120.0, gt=0, validation_alias=_env("REPO_CLONE_TIMEOUT_SECONDS")
+    )
+    repo_max_bytes: int = Field(200 * 1024 * 1024, gt=0, validation_alias=_env("REPO_MAX_BYTES"))
+    repo_max_files: int = Field(20_000, ge=1, validation_alias=_env("REPO_MAX_FILES"))
+    repo_max_depth: int = Field(12, ge=1, le=64, validation_alias=_env("REPO_MAX_DEPTH"))
+    repo_max_doc_bytes: int = Field(
+        2 * 1024 * 1024, gt=0, validation_alias=_env("REPO_MAX_DOC_BYTES")
+    )
+
     # --- documents --------------------------------------------------------------------------
     upload_max_bytes: int = Field(50 * 1024 * 1024, gt=0, validation_alias=_env("UPLOAD_MAX_BYTES"))
     extract_timeout_seconds: float = Field(

@@ -8,22 +8,48 @@ from studyforge.documents.models import Document, Passage
 from studyforge.events.models import OutboxEvent
 from studyforge.jobs.models import Job
 from studyforge.quizzes.models import Quiz, QuizQuestion, QuizSubmission
+from studyforge.repo_courses.models import (
+    AnalyzedDocument,
+    CourseTask,
+    GeneratedCourse,
+    Module,
+    ModuleContent,
+    ModuleDocument,
+    Pathway,
+    RepositoryFile,
+    Stage1Selection,
+    Stage2Input,
+    Stage3Input,
+    Stage3Selection,
+)
 
 __all__ = [
+    "AnalyzedDocument",
     "Base",
     "ChatMessage",
     "ChatSession",
     "Course",
+    "CourseTask",
     "Document",
+    "GeneratedCourse",
     "Job",
     "Lesson",
     "LessonBody",
     "LessonCheck",
     "LessonVersion",
+    "Module",
+    "ModuleContent",
+    "ModuleDocument",
     "OutboxEvent",
     "Passage",
+    "Pathway",
     "Quiz",
     "QuizQuestion",
     "QuizSubmission",
+    "RepositoryFile",
+    "Stage1Selection",
+    "Stage2Input",
+    "Stage3Input",
+    "Stage3Selection",
     "User",
 ]

@@ -35,6 +35,7 @@ from studyforge.jobs.runners import (
     requeue_orphans,
 )
 from studyforge.quizzes import generate as _quiz_jobs  # noqa: F401  (registers the jobs)
+from studyforge.repo_courses import jobs as _repo_course_jobs  # noqa: F401  (registers the jobs)
 from studyforge.storage import BlobStore, LocalBlobStore, S3BlobStore, make_s3_client
 from studyforge.system import jobs as _system_jobs  # noqa: F401  (registers the jobs)
 
@@ -176,7 +177,7 @@ def build_platform(settings: Settings, *, role: str = "server") -> Platform:
     executor.services = platform
     sessions.configure(
         info={
-            "dispatch": lambda job: runner.dispatch(job.id, job.queue),
+            "dispatch": lambda job: runner.dispatch(job.id, job.queue, kind=job.kind),
             "default_max_attempts": settings.job_max_attempts,
             "wake_relay": relay.wake,
         }

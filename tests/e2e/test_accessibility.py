@@ -28,19 +28,24 @@ FOCUS_RING = (JS / "focus_ring.js").read_text()
 
 @pytest.fixture(scope="module")
 def material(api: httpx.Client) -> Iterator[dict[str, str]]:
-    """A processed document, a READY course and a quiz taken once, so every page has real
-    content."""
+    """A processed document, a READY course, a quiz taken once and a chat with an answer and
+    a refusal, so every page has real content."""
     with science_course(api, FOLDER) as (doc_id, course):
         body = {"document_id": doc_id, "num_questions": 4, "quiz_type": "mixed"}
         quiz = api.post("/quiz/generate", json=body).raise_for_status().json()
         answers = {q["question_id"]: 0 for q in quiz["questions"] if q["options"]}
         sent = api.post("/quiz/submit", json={"quiz_id": quiz["quiz_id"], "answers": answers})
         submission = sent.raise_for_status().json()["submission_id"]
+        asked = {"message": "What makes magma rise up and erupt?", "source_filter": FOLDER}
+        chat = api.post("/chat", json=asked).raise_for_status().json()["session_id"]
+        refusal = {"message": "What is the capital of Australia?", "session_id": chat}
+        api.post("/chat", json=refusal).raise_for_status()
         try:
             yield {"doc": doc_id, "course": course["id"], "quiz": quiz["quiz_id"],
-                   "submission": submission}  # fmt: skip
+                   "submission": submission, "chat": chat}  # fmt: skip
         finally:
             api.delete(f"/quiz/{quiz['quiz_id']}")
+            api.delete(f"/chat/sessions/{chat}")
 
 
 def pages(material: dict[str, str]) -> list[str]:
@@ -51,7 +56,7 @@ def pages(material: dict[str, str]) -> list[str]:
         course, f"{course}/lessons/1", f"{course}/lessons", f"{course}/lessons/1/edit",
         f"{course}/lessons/1/regenerate", f"{course}/lessons/1/history", "/jobs",
         "/practice", quiz, f"{quiz}/take", f"{quiz}/results/{material['submission']}",
-        "/practice/history", "/nonexistent-page",
+        "/practice/history", "/tutor", f"/tutor/{material['chat']}", "/nonexistent-page",
     ]  # fmt: skip
 
 

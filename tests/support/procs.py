@@ -37,6 +37,7 @@ _ENV_NAMES = {
     "s3_endpoint_url": "STUDYFORGE_S3_ENDPOINT_URL",
     "s3_access_key_id": "AWS_ACCESS_KEY_ID",
     "s3_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    "repo_allow_local": "STUDYFORGE_REPO_ALLOW_LOCAL",
 }
 
 
@@ -158,10 +159,13 @@ def start_server(settings: Settings, log_dir: Path, port: int | None = None) -> 
     return proc, base
 
 
-def start_worker(settings: Settings, log_dir: Path, concurrency: int = 4) -> Proc:
-    """`studyforge worker` (Celery); returns once the worker reports ready."""
+def start_worker(
+    settings: Settings, log_dir: Path, concurrency: int = 4, queues: str | None = None
+) -> Proc:
+    """`studyforge worker` (Celery, on `queues` or all of them); returns once it is ready."""
+    chosen = ["--queues", queues] if queues else []
     proc = Proc(
-        [str(BIN), "worker", "--concurrency", str(concurrency)],
+        [str(BIN), "worker", "--concurrency", str(concurrency), *chosen],
         settings_env(settings),
         log_dir / f"worker-{time.monotonic_ns()}.log",
     )

@@ -187,6 +187,8 @@ def refusal(evidence: Evidence, question: str, covers: Sequence[str]) -> Answer:
     """The material does not answer: say so, name the topic asked, and what it does cover."""
     topic = missing_topic(question, evidence.missing)
     about = f": I found nothing in it about {topic}" if topic else ""
+    if topic and evidence.sources and not evidence.missing:  # the words are there, no answer
+        about = f": it mentions {topic}, but no sentence of it answers your question"
     if covers:
         shown = ", ".join(covers[:8]) + (f" and {len(covers) - 8} more" if len(covers) > 8 else "")
         text = (f"{NOT_IN_MATERIAL}{about}. It covers {shown}. Ask about one of those, or add "

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from studyforge.auth.deps import CurrentUser
 from studyforge.courses import service
-from studyforge.courses.export import course_document
+from studyforge.courses.export import course_document, course_zip
 from studyforge.courses.models import Course, CourseStatus
 from studyforge.courses.render import course_html, course_markdown
 from studyforge.courses.schemas import (
@@ -114,17 +114,22 @@ def delete(course: CourseDep, session: SessionDep) -> Response:
 @router.get(
     "/{course_id}/export",
     response_class=Response,
-    responses=content({"application/json": {}, "text/markdown": TEXT, "text/html": TEXT}),
-)
+    responses=content({"application/json": {}, "text/markdown": TEXT, "text/html": TEXT,
+                       "application/zip": {"schema": {"type": "string", "format": "binary"}}}),
+)  # fmt: skip
 def export(
-    course: CourseDep, session: SessionDep, format: Literal["json", "md", "html"] = "json"
+    course: CourseDep, session: SessionDep, format: Literal["json", "md", "html", "zip"] = "json"
 ) -> Response:
-    """The course as the specification's course.json, as Markdown or as an HTML page."""
+    """The course as the specification's course.json, as Markdown, as an HTML page, or all
+    three in a zip (with one Markdown file per lesson)."""
     name = quote(course.slug or str(course.id), safe="")
     removed = service.removed_documents(session, course)
     if format == "json":
         document = course_document(course, removed)
         body, media = json.dumps(document, indent=2, default=str), "application/json"
+    elif format == "zip":
+        return Response(course_zip(course, removed), media_type="application/zip", headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{name}.zip"})  # fmt: skip
     elif format == "md":
         body, media = course_markdown(course, removed), "text/markdown; charset=utf-8"
     else:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 from studyforge.courses.models import Course, Lesson
 from studyforge.courses.render import (
     Numbering,
+    course_html,
     course_markdown,
     lesson_data,
     lesson_lines,
@@ -98,6 +101,19 @@ def course_document(course: Course, removed: Collection[str] = ()) -> dict[str, 
         ],
         "all_sources": [with_removed(s, removed) for s in course.sources or []],
     }
+
+
+def course_zip(course: Course, removed: Collection[str] = (), html: str | None = None) -> bytes:
+    """The course as a zip: course.json, course.md, course.html and lessons/NN.md."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        document = course_document(course, removed)
+        archive.writestr("course.json", json.dumps(document, indent=2, default=str))
+        archive.writestr("course.md", course_markdown(course, removed))
+        archive.writestr("course.html", html if html is not None else course_html(course, removed))
+        for lesson in course.lessons:
+            archive.writestr(f"lessons/{lesson.lesson_number:02d}.md", lesson_md(lesson, removed))
+    return buffer.getvalue()
 
 
 def course_dir(root: Path, course: Course) -> Path:

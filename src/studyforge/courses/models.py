@@ -64,6 +64,13 @@ class Course(IdMixin, TimestampMixin, Base):
     cost_usd: Mapped[float] = mapped_column(default=0.0)
     job_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     generated_at: Mapped[datetime | None] = mapped_column(default=None)
+    # "topic" (from documents or a topic) or "repository" (the four-stage pipeline of
+    # `repo_courses`, whose stage is `repo_status`: draft, stage1_running, ... stage4_complete,
+    # stageN_failed).
+    kind: Mapped[str] = mapped_column(String(20), default="topic", server_default="topic")
+    repo_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    repo_name: Mapped[str | None] = mapped_column(String(300), default=None)
+    repo_status: Mapped[str | None] = mapped_column(String(30), default=None)
 
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course",

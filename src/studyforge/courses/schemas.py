@@ -138,6 +138,10 @@ class CourseSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     generated_at: datetime | None
+    kind: str = Field("topic", description='"topic", or "repository" (the four-stage pipeline)')
+    repo_url: str | None = None
+    repo_status: str | None = Field(None, description="a repository course's stage, e.g. "
+                                    "`stage2_complete`")  # fmt: skip
 
 
 class CourseOut(CourseSummary):

@@ -147,8 +147,19 @@ def list_courses_stmt(user_id: uuid.UUID, status: CourseStatus | None) -> Select
     return stmt.order_by(Course.created_at.desc(), Course.id)
 
 
+class RepositoryCourse(Conflict):
+    code = "REPOSITORY_COURSE"
+
+
+def _not_repository(course: Course) -> None:
+    if course.kind == "repository":
+        raise RepositoryCourse("A repository course is made stage by stage: start its failed "
+                               "stage again from /api/courses/{course_id}/...")  # fmt: skip
+
+
 def retry(session: Session, course: Course) -> Course:
     """Generate a FAILED course again, from scratch."""
+    _not_repository(course)
     if course.status is not CourseStatus.FAILED:
         raise CourseNotFailed(f"only a FAILED course can be retried (this one is {course.status})")
     session.execute(delete(Lesson).where(Lesson.course_id == course.id))
@@ -166,6 +177,7 @@ def resubmit(session: Session, course: Course, req: CourseRequest) -> Course:
     a link to it still works and its request id still de-duplicates (sending it again returns
     this course, as the edited request). What the failed run left is cleared with it.
     """
+    _not_repository(course)
     if course.status is not CourseStatus.FAILED:
         raise CourseNotFailed(f"only a FAILED course can be edited (this one is {course.status})")
     own_documents(session, course.user_id, req.document_ids)

@@ -1,4 +1,6 @@
-"""The Celery application: one task, `studyforge.run_job(job_id)`, executed by the Executor.
+"""The Celery application: `studyforge.run_job(job_id)`, executed by the Executor, and the same
+under the names a specification gives its tasks (`tasks.repository_clone_task`...; a job kind
+says which with `@job(..., task=...)`).
 
 Messages are acknowledged late and rejected when a worker is lost, so a killed worker's job is
 delivered again; the database claim makes the second delivery harmless if the first finished.
@@ -39,11 +41,15 @@ def make_celery(broker_url: str, lease_seconds: float) -> Celery:
 
 
 def register_run_job(app: Celery, run: Callable[[uuid.UUID], float | None]) -> None:
-    """Attach the worker-side task that executes a job by id (retrying with its backoff)."""
+    """Attach the worker-side tasks that execute a job by id (retrying with its backoff): one
+    per task name of the registered job kinds."""
+    from studyforge.jobs.registry import REGISTRY, RUN_JOB
 
-    @app.task(name="studyforge.run_job", bind=True, acks_late=True, reject_on_worker_lost=True)
     def run_job(self: Any, job_id: str) -> None:
         delay = run(uuid.UUID(job_id))
         if delay is not None:
             queue = (self.request.delivery_info or {}).get("routing_key") or "default"
-            app.send_task("studyforge.run_job", args=[job_id], queue=queue, countdown=delay)
+            app.send_task(self.name, args=[job_id], queue=queue, countdown=delay)
+
+    for name in sorted({RUN_JOB, *(spec.task for spec in REGISTRY.values())}):
+        app.task(name=name, bind=True, acks_late=True, reject_on_worker_lost=True)(run_job)

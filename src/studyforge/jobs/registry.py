@@ -28,6 +28,9 @@ class JobCancelled(Exception):
     """Raised inside a job when its cancellation was requested."""
 
 
+RUN_JOB = "studyforge.run_job"
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """A registered job kind."""
@@ -40,6 +43,8 @@ class JobSpec:
     # Called in the transaction that records a final FAILED or CANCELLED outcome, so the job's
     # domain row (a document, a course) can never stay "processing" after its job ended.
     on_failure: Callable[[Session, Job], None] | None = None
+    # The Celery task that runs it (a specification may name its tasks; all run the job by id).
+    task: str = RUN_JOB
 
 
 REGISTRY: dict[str, JobSpec] = {}
@@ -52,13 +57,15 @@ def job(
     max_attempts: int | None = None,
     transient: tuple[type[BaseException], ...] = (TransientError,),
     on_failure: Callable[[Session, Job], None] | None = None,
+    task: str = RUN_JOB,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register `func(ctx, **params)` as the job kind `name` (params: ids and primitives)."""
+    """Register `func(ctx, **params)` as the job kind `name` (params: ids and primitives);
+    `task`: the name of the Celery task it runs as."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if name in REGISTRY and REGISTRY[name].func is not func:
             raise ValueError(f"job {name!r} registered twice")
-        REGISTRY[name] = JobSpec(name, func, queue, max_attempts, transient, on_failure)
+        REGISTRY[name] = JobSpec(name, func, queue, max_attempts, transient, on_failure, task)
         return func
 
     return register

@@ -16,7 +16,7 @@ from studyforge.db import utcnow
 from studyforge.events.service import emit
 from studyforge.jobs.execute import Executor, transition
 from studyforge.jobs.models import Job, JobStatus
-from studyforge.jobs.registry import snapshot
+from studyforge.jobs.registry import REGISTRY, RUN_JOB, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 class Runner(Protocol):
     """Sends a committed job id to whatever executes it."""
 
-    def dispatch(self, job_id: uuid.UUID, queue_name: str, delay: float = 0.0) -> None: ...
+    def dispatch(
+        self, job_id: uuid.UUID, queue_name: str, delay: float = 0.0, kind: str | None = None
+    ) -> None: ...
 
     def close(self) -> None: ...
 
@@ -46,7 +48,10 @@ class InlineRunner:
         for thread in self._threads:
             thread.start()
 
-    def dispatch(self, job_id: uuid.UUID, queue_name: str = "default", delay: float = 0.0) -> None:
+    def dispatch(
+        self, job_id: uuid.UUID, queue_name: str = "default", delay: float = 0.0,
+        kind: str | None = None,
+    ) -> None:  # fmt: skip
         """Queue a job id now, or after `delay` seconds."""
         if delay > 0:
             timer = threading.Timer(delay, self.dispatch, args=(job_id, queue_name))
@@ -92,10 +97,14 @@ class CeleryRunner:
     def __init__(self, celery_app: Any) -> None:
         self.app = celery_app
 
-    def dispatch(self, job_id: uuid.UUID, queue_name: str = "default", delay: float = 0.0) -> None:
-        """Publish the job id to the broker."""
+    def dispatch(
+        self, job_id: uuid.UUID, queue_name: str = "default", delay: float = 0.0,
+        kind: str | None = None,
+    ) -> None:  # fmt: skip
+        """Publish the job id to the broker, as the Celery task its kind names."""
+        spec = REGISTRY.get(kind) if kind else None
         self.app.send_task(
-            "studyforge.run_job",
+            spec.task if spec else RUN_JOB,
             args=[str(job_id)],
             queue=queue_name,
             countdown=delay or None,
@@ -121,7 +130,10 @@ def requeue_orphans(sessions: sessionmaker[Session]) -> int:
 class NullRunner:
     """For short-lived client processes: jobs are left QUEUED for the server's sweeper."""
 
-    def dispatch(self, job_id: uuid.UUID, queue_name: str = "default", delay: float = 0.0) -> None:
+    def dispatch(
+        self, job_id: uuid.UUID, queue_name: str = "default", delay: float = 0.0,
+        kind: str | None = None,
+    ) -> None:  # fmt: skip
         """Do nothing; the serving process picks the job up."""
 
     def close(self) -> None:
@@ -146,7 +158,7 @@ def sweep(
         last_sent = func.coalesce(Job.dispatched_at, Job.updated_at)
         waiting = list(
             s.execute(
-                select(Job.id, Job.queue).where(
+                select(Job.id, Job.queue, Job.kind).where(
                     Job.status == JobStatus.QUEUED,
                     or_(Job.run_after.is_(None), Job.run_after <= now),
                     or_(Job.id.in_([r.id for r in dead]), and_(last_sent < forgotten)),
@@ -160,8 +172,8 @@ def sweep(
                 .values(dispatched_at=now)
                 .execution_options(synchronize_session=False)
             )
-    for job_id, queue_name in waiting:
-        runner.dispatch(job_id, queue_name)
+    for job_id, queue_name, kind in waiting:
+        runner.dispatch(job_id, queue_name, kind=kind)
     return len(waiting)
 
 
@@ -198,10 +210,12 @@ def dispatch_queued(sessions: sessionmaker[Session], runner: Runner) -> int:
     with sessions() as s:
         rows = list(
             s.execute(
-                select(Job.id, Job.queue, Job.run_after).where(Job.status == JobStatus.QUEUED)
+                select(Job.id, Job.queue, Job.run_after, Job.kind).where(
+                    Job.status == JobStatus.QUEUED
+                )
             )
         )
-    for job_id, queue_name, run_after in rows:
+    for job_id, queue_name, run_after, kind in rows:
         delay = (run_after - now).total_seconds() if run_after else 0.0
-        runner.dispatch(job_id, queue_name, max(delay, 0.0))
+        runner.dispatch(job_id, queue_name, max(delay, 0.0), kind=kind)
     return len(rows)

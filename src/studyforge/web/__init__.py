@@ -12,6 +12,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def mount_web(app: FastAPI) -> None:
     """Add the page routes and the static files to `app`."""
+    from studyforge.web.chat import router as chat_router
     from studyforge.web.checks import router as checks_router
     from studyforge.web.courses import router as courses_router
     from studyforge.web.documents import router as documents_router
@@ -28,5 +29,6 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(editing_router)
     app.include_router(quizzes_router)
     app.include_router(quiz_take_router)
+    app.include_router(chat_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.error_page = error_page  # HTML errors for browsers (see `errors.wants_html`)

@@ -61,6 +61,7 @@ NAV: list[NavItem] = [
     NavItem("Documents", "/library"),
     NavItem("Courses", "/studio"),
     NavItem("Quizzes", "/practice"),
+    NavItem("Tutor", "/tutor"),
     NavItem("Jobs", "/jobs"),
 ]
 

@@ -1,0 +1,1 @@
+"""Repository -> course: safe repository access, documentation scanning, and the later stages."""

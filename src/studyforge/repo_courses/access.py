@@ -1,0 +1,420 @@
+"""Stage 1, safe repository access: check a URL, clone it with git, or unpack an uploaded archive.
+
+This is the public entry point: `check_url`, `clone`, `extract_archive` (implemented in
+`archive.py`), `Checkout`, `RepoAccessError` and `RepoTransientError` (from `checkout.py`).
+Everything that reaches the disk is bounded (bytes, files, folder depth, time) and contains no
+symlinks, so later stages can read the checkout with plain file operations.
+
+Decisions a caller should know:
+- Schemes: `https://`, `ssh://` and `git://` only. Plain `http://`, scp-like `git@host:path`
+  (we answer with the `ssh://` spelling to use), `file://`, local paths, `ext::` and other
+  remote helpers are refused; `allow_local=True` (tests, trusted single-user setups) also allows
+  `file://`, local paths and loopback/private hosts.
+- Credentials embedded in a URL are refused, never stripped and never echoed (only public
+  repositories are supported); an `ssh://` user name without a password is fine.
+- Every address the host resolves to must be public. The clone is then pinned to the checked
+  address (curl resolve for https, ssh HostName, an IP literal for git://) so DNS cannot change
+  between check and use, and HTTP redirects are not followed. Proxy variables are not passed on.
+- git runs with no user or system config, no hooks, no LFS/filters, no submodules, no prompts,
+  `core.symlinks=false`, and from a throwaway HOME. It clones without checkout first, checks
+  the tree listing (`git ls-tree`) against the limits, and only then writes files.
+- Symlinks never exist in a checkout: git writes a cloned symlink as a small placeholder file
+  (`core.symlinks=false`), which we delete, whatever its target; submodules are not fetched.
+  Both are listed in `Checkout.skipped`; a final sweep deletes any link or special file left.
+  The `.git` folder is removed once the commit id is read. Archives: see `archive.py`.
+- Failures raise `RepoAccessError` (permanent: fix the URL or pick another repository) or its
+  subclass `RepoTransientError` (timeouts, unreachable hosts: retry), each with a `code`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, urlsplit
+
+from studyforge.repo_courses.archive import extract_archive
+from studyforge.repo_courses.checkout import (
+    Checkout,
+    Limits,
+    RepoAccessError,
+    RepoTransientError,
+    prepare_dest,
+    remove_tree,
+    sweep_and_check,
+    too_large,
+    tree_bytes,
+)
+
+__all__ = [
+    "Checkout",
+    "RepoAccessError",
+    "RepoTransientError",
+    "check_url",
+    "clone",
+    "extract_archive",
+    "git_base_args",
+    "git_clone_command",
+    "git_env",
+]
+
+_SCHEMES = {"https": 443, "ssh": 22, "git": 9418}
+_HOST = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$")
+_SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_POLL_SECONDS = 0.1  # how often a running git is checked against the deadline and size
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    scheme: str
+    host: str = ""
+    port: int = 0
+    address: str | None = None  # the checked address to pin, None when nothing to pin
+
+
+# -- URL checks ------------------------------------------------------------------------------
+
+
+def check_url(url: str, allow_local: bool) -> str:
+    """Validate a repository URL and return it normalised, or raise `RepoAccessError`."""
+    return _validate(url, allow_local).url
+
+
+def _refuse(message: str) -> RepoAccessError:
+    return RepoAccessError(message, "REPO_URL_REFUSED")
+
+
+def _validate(url: str, allow_local: bool) -> _Target:
+    url = url.strip()
+    if not url or len(url) > 2048:
+        raise _refuse("Enter a repository URL (at most 2048 characters).")
+    if url.startswith("-"):
+        raise _refuse("A repository URL cannot start with '-'.")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F or c == "\\" for c in url):
+        raise _refuse("A repository URL cannot contain spaces, backslashes or control characters.")
+    if "://" not in url:
+        return _local_or_scp(url, allow_local)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file" and allow_local:
+        return _local(parts.path)
+    if scheme not in _SCHEMES:
+        raise _refuse("Only https://, ssh:// and git:// repository URLs are supported.")
+    if parts.password is not None or (parts.username is not None and scheme != "ssh"):
+        raise _refuse("Remove the user name and password from the URL: only public repositories.")
+    if parts.username is not None and not re.fullmatch(
+        r"[A-Za-z0-9._][A-Za-z0-9._-]*", parts.username
+    ):
+        raise _refuse("The ssh user name in the URL is not valid.")
+    try:
+        port = parts.port or _SCHEMES[scheme]
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        raise _refuse("The host or port in the URL is not valid.") from None
+    literal = _ip(host)
+    if literal is None and not _HOST.match(host):
+        raise _refuse("The URL has no valid host name.")
+    if parts.path.strip("/") == "":
+        raise _refuse("The URL has no repository path (e.g. https://host/owner/repo.git).")
+    address = _check_addresses(host, port, allow_local)
+    netloc = f"[{host}]" if isinstance(literal, ipaddress.IPv6Address) else host
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    if parts.port:
+        netloc += f":{port}"
+    path = quote(parts.path, safe="/:@!$&'()*+,;=-._~%")
+    pin = None if literal is not None or allow_local else address
+    return _Target(f"{scheme}://{netloc}{path}", scheme, host, port, pin)
+
+
+def _local_or_scp(url: str, allow_local: bool) -> _Target:
+    if "::" in url:
+        raise _refuse("Git remote helpers (transport::address) are not allowed.")
+    if _SCP_LIKE.match(url) and not url.startswith(("/", ".")):
+        user_host, _, path = url.partition(":")
+        raise _refuse(f"Use the ssh:// form instead: ssh://{user_host}/{path.lstrip('/')}")
+    if not allow_local:
+        raise _refuse("Local paths are not allowed; enter an https://, ssh:// or git:// URL.")
+    return _local(url)
+
+
+def _local(path: str) -> _Target:
+    return _Target(Path(path).expanduser().resolve().as_uri(), "file")
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return _is_public(ip.ipv4_mapped)
+        embedded = [ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+        if ip in _NAT64:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if any(v4 is not None and not _is_public(v4) for v4 in embedded):
+            return False
+    blocked = (
+        ip.is_private,
+        ip.is_loopback,
+        ip.is_link_local,
+        ip.is_multicast,
+        ip.is_reserved,
+        ip.is_unspecified,
+    )
+    return ip.is_global and not any(blocked)
+
+
+def _check_addresses(host: str, port: int, allow_local: bool) -> str:
+    """Resolve `host`; refuse unless every address is public. Returns the address to pin."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        if exc.errno == socket.EAI_AGAIN:
+            raise RepoTransientError(
+                f"Could not look up {host} right now; try again later.", "REPO_UNREACHABLE"
+            ) from None
+        raise RepoAccessError(f"The host {host} does not exist.", "REPO_HOST_UNKNOWN") from None
+    addresses = [str(info[4][0]) for info in infos]
+    for address in addresses:
+        ip = _ip(address)
+        if not allow_local and (ip is None or not _is_public(ip)):
+            raise _refuse(f"{host} is a local or private network address; use a public host.")
+    if not addresses:
+        raise RepoAccessError(f"The host {host} has no address.", "REPO_HOST_UNKNOWN")
+    return addresses[0]
+
+
+# -- git -------------------------------------------------------------------------------------
+
+
+def git_base_args(allow_local: bool) -> list[str]:
+    """`git` plus the `-c` options that make any git command safe on an untrusted repository."""
+    options = {
+        "core.hooksPath": os.devnull,
+        "core.symlinks": "false",  # symlinks arrive as placeholder files, deleted afterwards
+        "core.fsmonitor": "false",
+        "protocol.allow": "never",
+        "protocol.https.allow": "always",
+        "protocol.ssh.allow": "always",
+        "protocol.git.allow": "always",
+        "protocol.file.allow": "always" if allow_local else "never",
+        "protocol.ext.allow": "never",
+        "filter.lfs.smudge": "",
+        "filter.lfs.process": "",
+        "filter.lfs.required": "false",
+        "http.followRedirects": "false",
+        "submodule.recurse": "false",
+    }
+    args = ["git"]
+    for key, value in options.items():
+        args += ["-c", f"{key}={value}"]
+    return args
+
+
+def git_clone_command(url: str, dest: Path, *, allow_local: bool) -> list[str]:
+    """The exact argument list `clone` runs (after checking the URL); for tests and logs."""
+    return _clone_argv(_validate(url, allow_local), dest, allow_local)
+
+
+def _clone_argv(target: _Target, dest: Path, allow_local: bool) -> list[str]:
+    args, url = git_base_args(allow_local), target.url
+    ssh = "ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=accept-new"
+    ssh += " -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o IdentityFile=/dev/null"
+    if target.address and target.scheme == "https":
+        pinned = f"[{target.address}]" if ":" in target.address else target.address
+        args += ["-c", f"http.curloptResolve={target.host}:{target.port}:{pinned}"]
+    elif target.address and target.scheme == "ssh":
+        ssh += f" -o HostName={shlex.quote(target.address)}"
+    elif target.address and target.scheme == "git":
+        literal = f"[{target.address}]" if ":" in target.address else target.address
+        url = f"git://{literal}:{target.port}{urlsplit(url).path}"
+    # No --filter=blob:limit: a partial clone fetches missing blobs at checkout anyway; size is
+    # bounded by watching the pack while cloning and by the tree listing before checkout.
+    args += ["-c", f"core.sshCommand={ssh}", "clone", "--no-checkout", "--depth", "1"]
+    return [*args, "--single-branch", "--no-tags", "--no-recurse-submodules", "--", url, str(dest)]
+
+
+def git_env(home: Path) -> dict[str, str]:
+    """A minimal environment: no inherited git variables, proxies or credentials."""
+    true = shutil.which("true") or "/bin/true"
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home),
+        "LANG": "C",
+        "LC_ALL": "C",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": true,
+        "SSH_ASKPASS": true,
+        "SSH_ASKPASS_REQUIRE": "never",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_ATTR_NOSYSTEM": "1",
+        "GIT_LFS_SKIP_SMUDGE": "1",
+    }
+
+
+def clone(
+    url: str,
+    dest: Path,
+    *,
+    allow_local: bool,
+    timeout: float,
+    max_bytes: int,
+    max_files: int,
+    max_depth: int,
+) -> Checkout:
+    """Shallow-clone `url` into `dest` (absent or empty) within the limits; removed on failure."""
+    target = _validate(url, allow_local)
+    prepare_dest(dest)
+    limits = Limits(max_bytes, max_files, max_depth)
+    deadline = time.monotonic() + timeout
+    try:
+        with tempfile.TemporaryDirectory(prefix="studyforge-git-") as home:
+            env = git_env(Path(home))
+
+            def git(argv: list[str], watch: Path | None = None) -> tuple[int, bytes, str]:
+                return _run(argv, env, home, deadline, timeout, watch, max_bytes)
+
+            code, _, err = git(_clone_argv(target, dest, allow_local), watch=dest)
+            if code:
+                raise _clone_failure(err, target.url)
+            base = [*git_base_args(allow_local), "-C", str(dest)]
+            code, out, _ = git([*base, "rev-parse", "--verify", "-q", "HEAD^{commit}"])
+            if code:
+                raise RepoAccessError("The repository is empty: it has no commit.", "REPO_EMPTY")
+            code, listing, err = git([*base, "ls-tree", "-r", "-l", "-z", "--full-tree", "HEAD"])
+            if code:
+                raise RepoAccessError(
+                    f"Could not list the repository: {_tail(err)}", "REPO_CLONE_FAILED"
+                )
+            links, submodules = _check_listing(listing, limits)
+            code, _, err = git([*base, "checkout", "--force", "--quiet", "HEAD"])
+            if code:
+                raise RepoAccessError(
+                    f"Could not check out files: {_tail(err)}", "REPO_CLONE_FAILED"
+                )
+        skipped = _drop_placeholders(dest, links, submodules)
+        shutil.rmtree(dest / ".git")
+        skipped += sweep_and_check(dest, limits)
+    except BaseException:
+        remove_tree(dest)
+        raise
+    name = PurePosixPath(urlsplit(target.url).path.rstrip("/")).name.removesuffix(".git")
+    return Checkout(dest, out.decode().strip(), name or target.host or "repository", skipped)
+
+
+def _run(
+    argv: list[str],
+    env: dict[str, str],
+    cwd: str,
+    deadline: float,
+    timeout: float,
+    watch: Path | None,
+    max_bytes: int,
+) -> tuple[int, bytes, str]:
+    """Run one git command in its own process group; kill the group on timeout or size."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            while True:
+                finished = proc.poll() is not None
+                if watch is not None and tree_bytes(watch) > max_bytes:
+                    raise too_large(max_bytes)
+                if finished:
+                    break
+                if time.monotonic() > deadline:
+                    raise RepoTransientError(
+                        f"Cloning took longer than {timeout:g} s; try again later.",
+                        "REPO_CLONE_TIMEOUT",
+                    )
+                time.sleep(_POLL_SECONDS)
+        finally:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)  # our own group: git and its helpers
+                proc.wait()
+        out.seek(0)
+        err.seek(0)
+        return proc.returncode, out.read(), err.read().decode("utf-8", "replace")
+
+
+_NOT_FOUND = (
+    "not found", "does not appear to be a git repository", "not exported", "access denied",
+    "authentication failed", "terminal prompts disabled", "could not read username",
+    "permission denied", "returned error: 40", "host key verification failed",
+)  # fmt: skip
+_TRANSIENT = (
+    "timed out", "connection refused", "connection reset", "could not resolve", "temporary",
+    "unreachable", "no route to host", "hung up", "early eof", "rpc failed", "unable to access",
+    "ssl", "gnutls", "returned error: 5",
+)  # fmt: skip
+
+
+def _clone_failure(stderr: str, url: str) -> RepoAccessError:
+    text = stderr.lower()
+    if any(p in text for p in _NOT_FOUND):
+        return RepoAccessError(f"Repository not found or not public: {url}", "REPO_NOT_FOUND")
+    if any(p in text for p in _TRANSIENT):
+        return RepoTransientError(f"Could not reach {url}; try again later.", "REPO_UNREACHABLE")
+    return RepoAccessError(f"Could not clone {url}: {_tail(stderr)}", "REPO_CLONE_FAILED")
+
+
+def _tail(stderr: str) -> str:
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    last = next(
+        (ln for ln in reversed(lines) if ln.startswith("fatal:")), lines[-1] if lines else ""
+    )
+    return "".join(c if c.isprintable() else "?" for c in last)[:300] or "git failed"
+
+
+def _check_listing(listing: bytes, limits: Limits) -> tuple[list[str], list[str]]:
+    """Check `git ls-tree -r -l -z` output before any file is written; return links, submodules."""
+    links, submodules = [], []
+    for record in filter(None, listing.split(b"\0")):
+        meta, _, raw = record.partition(b"\t")
+        mode, _kind, _oid, size = meta.split()
+        path = os.fsdecode(raw)
+        if mode == b"120000":
+            limits.check_depth(path)
+            links.append(path)
+        elif mode == b"160000":
+            limits.check_depth(path)
+            submodules.append(path)
+        else:
+            limits.add_file(path, int(size))
+    return links, submodules
+
+
+def _drop_placeholders(root: Path, links: list[str], submodules: list[str]) -> list[str]:
+    skipped = []
+    for rel in links:
+        path = root / rel
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+        skipped.append(f"{rel} (symlink, not followed)")
+    for rel in submodules:
+        if (root / rel).is_dir() and not (root / rel).is_symlink():
+            shutil.rmtree(root / rel)
+        skipped.append(f"{rel} (submodule, not fetched)")
+    return skipped
