@@ -21,6 +21,7 @@ def main() -> None:
         "quizzes": "bench.quizzes",
         "quiz_submit": "bench.quiz_submit",
         "chat": "bench.chat",
+        "repo_courses": "bench.repo_courses",
     }
     names = [a for a in sys.argv[1:] if a in available] or list(available)
     for name in names:

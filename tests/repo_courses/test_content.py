@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -77,6 +76,11 @@ print(todo.pending())
 The `pending` method returns only the tasks that are not done yet. Finished tasks stay in the
 history until the list is cleared.
 
+| Method | What it does |
+|---|---|
+| `add` | appends a task |
+| `done` | marks a task as done |
+
 See the [API reference](api.md) for every method.
 
 Continue with [saving tasks](saving.md).
@@ -141,22 +145,39 @@ Changelog
 Version 2.0 added the reload option to the configuration file.
 """
 
-NOTEBOOK = json.dumps({
-    "metadata": {"language_info": {"name": "python"}},
-    "cells": [
-        {"cell_type": "markdown", "source": ["# Plotting data\n", "\n",
-                                             "A line chart shows how a value changes over "
-                                             "time. The chart library draws one from two "
-                                             "lists of numbers."]},  # fmt: skip
-        {"cell_type": "code", "source": ["import chart\n", "chart.line([1, 2, 3], [4, 5, 6])"],
-         "outputs": [{"text": "<Figure>"}]},  # fmt: skip
-        {"cell_type": "markdown", "source": ["## Labels\n", "\n",
-                                             "Axis labels tell the reader what each axis "
-                                             "measures. A chart without labels is hard to "
-                                             "read for anyone who did not draw it."]},  # fmt: skip
-        {"cell_type": "code", "source": ['chart.labels(x="time", y="value")']},
-    ],
-})  # fmt: skip
+NOTEBOOK = json.dumps(
+    {
+        "metadata": {"language_info": {"name": "python"}},
+        "cells": [
+            {
+                "cell_type": "markdown",
+                "source": [
+                    "# Plotting data\n",
+                    "\n",
+                    "A line chart shows how a value changes over "
+                    "time. The chart library draws one from two "
+                    "lists of numbers.",
+                ],
+            },
+            {
+                "cell_type": "code",
+                "source": ["import chart\n", "chart.line([1, 2, 3], [4, 5, 6])"],
+                "outputs": [{"text": "<Figure>"}],
+            },
+            {
+                "cell_type": "markdown",
+                "source": [
+                    "## Labels\n",
+                    "\n",
+                    "Axis labels tell the reader what each axis "
+                    "measures. A chart without labels is hard to "
+                    "read for anyone who did not draw it.",
+                ],
+            },
+            {"cell_type": "code", "source": ['chart.labels(x="time", y="value")']},
+        ],
+    }
+)
 
 SNIPPETS = """\
 # Snippets
@@ -178,7 +199,7 @@ with open("out.txt", "w") as f:
 
 MODULE = {
     "title": "Getting started with tasks and configuration",
-    "description": "How to install the library, keep a task list and configure the server.",
+    "description": "The configuration file controls how the server starts.",
     "sequence_order": 1,
     "learning_objectives": ["Create a task list", "Understand configuration files"],
     "estimated_time": "25 minutes",
@@ -233,8 +254,11 @@ def test_every_citation_resolves_to_a_source(module: ModuleText) -> None:
             assert all(c in numbers for c in paragraph["citations"])
     for check in module.checks:
         assert check["source"]["index"] in numbers
-    cited = {int(n) for name in TEXT_FIELDS
-             for n in re.findall(r"\[(\d+)\]", _without_code(getattr(module, name)))}  # fmt: skip
+    cited = {
+        int(n)
+        for name in TEXT_FIELDS
+        for n in re.findall(r"\[(\d+)\]", _without_code(getattr(module, name)))
+    }
     assert cited == set(numbers)  # no source is listed without being cited
 
 
@@ -247,7 +271,8 @@ def test_quotes_are_text_of_their_documents(module: ModuleText) -> None:
         assert collapse(text[source["start"] : source["end"]]).startswith(source["quote"])
         if source["heading"] is not None:
             assert source["heading"].split(" > ")[0] in {d.title for d in docs()} | {
-                s.heading.split(" > ")[0] for d in docs() for s in d.sections}  # fmt: skip
+                s.heading.split(" > ")[0] for d in docs() for s in d.sections
+            }
 
 
 def test_prose_paragraphs_quote_exactly_what_they_cite(module: ModuleText) -> None:
@@ -266,8 +291,13 @@ def test_code_is_fenced_with_its_language_and_never_prose(module: ModuleText) ->
         assert "\n".join(fence(p["text"], p["lang"])) in module.main_content
     source_lines = _code_lines(docs())
     prose = [p["text"] for s in module.sections for p in s["paragraphs"] if p["kind"] != "code"]
-    words = [*prose, *(s["heading"] for s in module.sections), module.summary,
-             *(c["question"] for c in module.checks), *(c["answer"] for c in module.checks)]
+    words = [
+        *prose,
+        *(s["heading"] for s in module.sections),
+        module.summary,
+        *(c["question"] for c in module.checks),
+        *(c["answer"] for c in module.checks),
+    ]
     for text in words:
         assert not any(line in text for line in source_lines), text
     # the reST reader flattens `click:example` into paragraphs: none of them is shown as prose
@@ -292,15 +322,25 @@ def test_page_furniture_is_left_out(module: ModuleText) -> None:
     everything = " ".join(getattr(module, f) for f in TEXT_FIELDS)
     headings = {s["heading"] for s in module.sections}
     assert "Contents" not in headings and "Changelog" not in headings
-    for furniture in ("shields.io", "New in version", "See the API reference", "Version 2.0",
-                      "And what it looks like", "Continue with saving tasks."):  # fmt: skip
+    for furniture in (
+        "shields.io",
+        "New in version",
+        "See the API reference",
+        "Version 2.0",
+        "And what it looks like",
+        "Continue with saving tasks.",
+    ):
         assert furniture not in everything, furniture
     assert "Note: The configuration file must be encoded as UTF-8." in everything
 
 
 def test_sections_hold_the_module_text_and_render_as_a_lesson(module: ModuleText) -> None:
-    lesson = {"number": 1, "title": MODULE["title"], "sections": module.sections,
-              "summary": module.summary}  # fmt: skip
+    lesson = {
+        "number": 1,
+        "title": MODULE["title"],
+        "sections": module.sections,
+        "summary": module.summary,
+    }
     rendered = "\n".join(lesson_lines(lesson, Numbering(module.sources)))
     parts = "\n".join([module.introduction, module.main_content, module.conclusion])
     assert _fences(rendered) == _fences(parts) and _fences(parts)
@@ -310,11 +350,24 @@ def test_sections_hold_the_module_text_and_render_as_a_lesson(module: ModuleText
                 assert paragraph["text"] in parts
     # the same citation numbers in both renderings (sources are numbered 1..n)
     assert re.findall(r"\[\d+\]", _without_code(parts)) == re.findall(
-        r"\[\d+\]", _without_code(rendered.split("## Summary")[0]))  # fmt: skip
+        r"\[\d+\]", _without_code(rendered.split("## Summary")[0])
+    )
+
+
+def test_tables_are_shown_as_tables(module: ModuleText) -> None:
+    tables = [p for s in module.sections for p in s["paragraphs"] if p["kind"] == "table"]
+    assert [t["text"] for t in tables] == [
+        "Method | What it does\n`add` | appends a task\n`done` | marks a task as done"
+    ]
+    assert "| Method | What it does |\n| --- | --- |\n| `add` | appends a task |" in (
+        module.main_content
+    )
 
 
 def test_introduction_conclusion_and_summary(module: ModuleText) -> None:
-    assert MODULE["description"] in module.introduction
+    assert module.introduction.startswith(f"## Introduction\n\n{MODULE['description']} [1]")
+    assert module.sources[0]["path"] == "docs/guide.rst"
+    assert module.introduction.count("The configuration file controls") == 1
     assert "In this module you will:\n\n- Create a task list" in module.introduction
     assert "This tutorial builds a small task tracker" in module.introduction
     assert "Continue with saving tasks (`docs/saving.md`)." in module.conclusion
@@ -325,9 +378,17 @@ def test_introduction_conclusion_and_summary(module: ModuleText) -> None:
 
 def test_main_content_keeps_the_sources_order(module: ModuleText) -> None:
     text = module.main_content
-    order = ["## Building a task tracker", "### Step 1: Install the library",
-             "### Step 2: Create a task list", "### Step 3: Mark tasks as done", "## Configuration", "### Loading a file",
-             "### Environment variables", "## Plotting data", "### Labels"]  # fmt: skip
+    order = [
+        "## Building a task tracker",
+        "### Step 1: Install the library",
+        "### Step 2: Create a task list",
+        "### Step 3: Mark tasks as done",
+        "## Configuration",
+        "### Loading a file",
+        "### Environment variables",
+        "## Plotting data",
+        "### Labels",
+    ]
     positions = [text.index(h) for h in order]
     assert positions == sorted(positions)
     # the sentence that introduces an example stands right above it
@@ -355,12 +416,19 @@ def test_the_same_input_gives_the_same_module() -> None:
     first = build().as_dict()
     assert build().as_dict() == first
     root = Path(__file__).resolve().parents[2]
-    script = ("import json; from tests.repo_courses.test_content import build; "
-              "print(json.dumps(build().as_dict(), sort_keys=True))")  # fmt: skip
+    script = (
+        "import json; from tests.repo_courses.test_content import build; "
+        "print(json.dumps(build().as_dict(), sort_keys=True))"
+    )
     outputs = {
-        subprocess.run([sys.executable, "-c", script], cwd=root, check=True, text=True,
-                       capture_output=True, env={"PYTHONHASHSEED": seed,
-                                                 "PATH": "/usr/bin:/bin"}).stdout  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            check=True,
+            text=True,
+            capture_output=True,
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+        ).stdout
         for seed in ("1", "2")
     }
     assert outputs == {json.dumps(first, sort_keys=True) + "\n"}
@@ -368,8 +436,13 @@ def test_the_same_input_gives_the_same_module() -> None:
 
 def test_a_module_of_code_and_headings_only() -> None:
     snippets = parse("examples/snippets.md", SNIPPETS, "markdown")
-    m = write_module({"title": "Snippets", "description": ""}, [snippets], None,
-                     complexity_level="intermediate", additional_info=None)  # fmt: skip
+    m = write_module(
+        {"title": "Snippets", "description": ""},
+        [snippets],
+        None,
+        complexity_level="intermediate",
+        additional_info=None,
+    )
     assert "### Reading a file" in m.main_content and "### Writing a file" in m.main_content
     assert len(_fences(m.main_content)) == 2
     assert '```python\nwith open("data.txt") as f:' in m.main_content
@@ -380,9 +453,18 @@ def test_a_module_of_code_and_headings_only() -> None:
     json.dumps(m.as_dict())
 
 
+def test_a_description_not_in_the_documents_is_left_out() -> None:
+    found = docs()
+    wording = {**MODULE, "description": "Reading: Building a task tracker; Configuration."}
+    m = write_module(wording, found, None, complexity_level="beginner", additional_info=None)
+    assert "Reading:" not in m.introduction
+    assert m.introduction.startswith("## Introduction\n\nThis tutorial builds a small task")
+
+
 def test_no_documents_is_an_empty_module() -> None:
-    m = write_module({"title": "Nothing"}, [], None, complexity_level="beginner",
-                     additional_info=None)  # fmt: skip
+    m = write_module(
+        {"title": "Nothing"}, [], None, complexity_level="beginner", additional_info=None
+    )
     assert m.main_content == "" and m.sources == [] and m.checks == []
 
 
@@ -393,25 +475,37 @@ def _long_doc(sections: int, sentences: int) -> DocStructure:
         title = f"The {nouns[s % 8]} part {s}"
         lines += [title, "-" * len(title), ""]
         for k in range(sentences):
-            lines.append(f"The {nouns[(s + k) % 8]} number {s}-{k} keeps {k + 2} records of "
-                         f"the {nouns[(s * 3 + k) % 8]} in a table for each request.")  # fmt: skip
+            lines.append(
+                f"The {nouns[(s + k) % 8]} number {s}-{k} keeps {k + 2} records of "
+                f"the {nouns[(s * 3 + k) % 8]} in a table for each request."
+            )
         lines.append("")
     return parse("docs/reference.rst", "\n".join(lines), "rst")
 
 
 def _main_words(m: ModuleText) -> int:
     main = [s for s in m.sections if s["heading"] not in TEMPLATED_HEADINGS]
-    return sum(len(p["text"].split()) for s in main for p in s["paragraphs"]
-               if p["kind"] != "code" and p["citations"])  # fmt: skip
+    return sum(
+        len(p["text"].split())
+        for s in main
+        for p in s["paragraphs"]
+        if p["kind"] != "code" and p["citations"]
+    )
 
 
 @pytest.mark.parametrize("level", ["beginner", "advanced"])
 def test_length_is_bounded(level: str) -> None:
-    m = write_module({"title": "Reference"}, [_long_doc(40, 12)], None,
-                     complexity_level=level, additional_info=None)  # fmt: skip
+    m = write_module(
+        {"title": "Reference"},
+        [_long_doc(40, 12)],
+        None,
+        complexity_level=level,
+        additional_info=None,
+    )
     assert 0.5 * PROSE_WORDS[level] <= _main_words(m) <= PROSE_WORDS[level]
-    assert "Not covered here" in m.main_content or len(re.findall("^### ", m.main_content,
-                                                                  re.M)) == 40  # fmt: skip
+    assert (
+        "Not covered here" in m.main_content or len(re.findall("^### ", m.main_content, re.M)) == 40
+    )
 
 
 def test_a_practical_note_prefers_examples_and_its_words() -> None:

@@ -104,6 +104,7 @@ class DocAnalysis:
     prerequisites: list[str] = field(default_factory=list)
     related_topics: list[str] = field(default_factory=list)
     word_count: int = 0
+    code_count: int = 0  # code examples (pathways time them)
     headings: list[str] = field(default_factory=list)  # heading paths "A > B", in order
     links: list[str] = field(default_factory=list)
     toctree: list[str] = field(default_factory=list)
@@ -316,7 +317,7 @@ def analyze_offline(
         prerequisites=prerequisites(structure),
         related_topics=[t for t in related_topics(structure, leftover)
                         if t.lower() not in {c.lower() for c in concepts}],
-        word_count=word_count(structure),
+        word_count=word_count(structure), code_count=structure.code_count,
         headings=[s.heading for s in structure.sections if s.level],
         links=list(structure.links), toctree=list(structure.toctree),
         templated=[f"learning_objectives[{i}]" for i in templated],
@@ -388,6 +389,7 @@ def merge(parts: list[DocAnalysis]) -> DocAnalysis:
         prerequisites=unique(x for p in parts for x in p.prerequisites),
         related_topics=[t for t in related if t.lower() not in {c.lower() for c in concepts}],
         word_count=sum(p.word_count for p in parts),
+        code_count=sum(p.code_count for p in parts),
         headings=list(dict.fromkeys(h for p in parts for h in p.headings)),
         links=unique(x for p in parts for x in p.links),
         toctree=unique(x for p in parts for x in p.toctree),

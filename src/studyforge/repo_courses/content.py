@@ -3,45 +3,53 @@
 `write_module(module, documents, analyses, complexity_level=..., additional_info=...)` returns
 a `ModuleText`. Nothing in it is invented (DESIGN §4, §6): every sentence is copied from a
 document and cited, code is shown verbatim as fenced code, headings are the sources' own
-section titles; the few fixed phrases are listed in `ModuleText.templated`.
+section titles, and the few fixed phrases are named in `ModuleText.templated`. Which
+sentences may be shown is decided by the checks in `content_checks`.
 
-- Introduction: the module's description, the opening of each document (its analysis
-  summary where those sentences are found in the text, else its first sentences), and the
-  module's learning objectives after the fixed lead "In this module you will:".
-- Main content: per document, per section in the source's order, the section's most central
-  prose sentences (`central_sentences`: TF-IDF TextRank + MMR), the sentence that introduces
-  each example shown, its lists and tables, and its first one or two code examples (a module
-  shows an example once). A sentence that leans on the one before it ("This ...") brings that
-  one along. Left out: page furniture (sections titled Contents, Links, Changelog, Donate ...;
-  badges, link lists, "See ..." pointers, "New in version ..." notes) and prose that is code
-  flattened by the reader (`click:example` bodies, say): a block with no complete sentence.
-- Conclusion: the key takeaways (the most central self-contained sentence of each main
-  section, at most MAX_TAKEAWAYS, chosen by MMR) and, when a document points onward
-  ("Continue to ..."), the page it names.
-- Summary: two or three central sentences of the main content. Assessment:
-  `content_checks` (questions from the same sentences, by the quiz engine).
+- Introduction: the module's description when it is a sentence of a document (stage 3's
+  offline descriptions are; fixed wording such as "Reading: ..." is left out, the lesson
+  shows it anyway), what each document says it is about (the first sentences of its first
+  paragraph, else of its analysis summary), and the module's learning objectives (the
+  analyses' when it has none) after "In this module you will:". The main content does not
+  repeat those sentences (unless a sentence leaning on one needs it).
+- Main content: per document, per section in the source's order: the section's most central
+  prose sentences (`central_sentences`, TF-IDF TextRank + MMR; sentences using the note's
+  words first), the sentence that introduces each example shown, its lists and tables, and
+  its first one or two code examples (an example is shown once per module). A sentence that
+  leans on the one before brings it along, or is left out. Left out: page furniture
+  (sections titled Contents, Links, Changelog, Donate ...; badges, link lists, "See ..."
+  pointers, "New in version" notes), what introduces an example that is not shown, and
+  prose that is code the reader flattened (a `click:example` body, say): a block without a
+  complete sentence.
+- Conclusion: the key takeaways, the most central self-contained statement of each main
+  section (those saying what their section is about first, at most MAX_TAKEAWAYS; none for
+  a main content under TAKEAWAYS_FROM words, which they would only repeat), and the
+  page the documents point to next ("Continue to ..."), when they do.
+- Summary: two or three central statements on the documents' titles (one per document when
+  there are several), other than the introduction's and, when possible, the takeaways'.
+- Assessment and checks: `content_checks.write_checks`.
 
 Length: the main content holds at most PROSE_WORDS[level] words of prose, lists and tables
 (1,300 / 1,100 / 900 for beginner / intermediate / advanced; 15% less when the note asks for
-practical examples). When the sections hold more, each section's share of sentences is in
-proportion to its prose, the largest shares are cut first, and if one sentence per section is
-still too much the last sections are left out and named in a closing note. Introduction,
-takeaways and summary add at most about 400 words. Code does not count: at most
-CODE_PER_SECTION[level] examples per section (one more for a practical note), MAX_CODE per
-module, each cut at a line boundary after CODE_LINES[level] lines with a note saying how many
-lines follow in the source.
+practical examples). When the sections hold more, each section keeps a share of its
+sentences in proportion to its prose, the largest shares shrink first, and when one sentence
+per section is still too much, sections are left out from the end of the document that shows
+the most (never its first), each document's named in a note after it.
+Introduction (INTRO_WORDS), takeaways and summary add about 400 words at most. Code does not
+count: at most CODE_PER_SECTION examples per section (one more for a practical note) and
+MAX_CODE per module (shared out among its documents), each cut at a line boundary after
+CODE_LINES[level] lines with a note saying how many lines follow in the source.
 
-Citations: sources are numbered 1..n in first-cited order. `start`/`end` are character
-offsets into `document_text(doc)` (the document's block texts joined by a blank line: the
-parser keeps no offsets of its own), `quote` is that span's text with whitespace collapsed,
-cut at a word boundary to at most 300 characters. A prose paragraph cites each run of
-consecutive sentences it copies, so every quote is the exact text shown.
+Citations: sources are numbered 1..n in first-cited order. `start`/`end` are character offsets
+into `document_text(doc)` (the document's blocks joined by a blank line: the parser keeps no
+offsets of its own); `quote` is that span's text, whitespace collapsed, cut at a word boundary
+to at most 300 characters. A prose paragraph cites each run of consecutive sentences it copies
+on its own, so its quotes are exactly the words shown.
 
-Templated wording, by field: "introduction" (the "Introduction" heading, "In this module you
-will:", "Estimated time: ..."), "main_content" (only when present: "The example goes on for
-N more lines in ...", "The list goes on ...", "Not covered here: ..."), "conclusion"
-("Key takeaways", "What comes next", "Continue with ..."), "assessment" (question stems and
-labels, see `content_checks`).
+Templated wording, by field: "introduction" ("Introduction", "In this module you will:",
+"Estimated time: ..."), "main_content" (only when used: "The example goes on for N more
+lines in ...", "The list goes on with N more items.", "Not covered here: ..."), "conclusion"
+("Key takeaways", "What comes next", "Continue with ..."), "assessment" (`content_checks`).
 """
 
 from __future__ import annotations
@@ -51,79 +59,46 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from studyforge.ai.offline.terms import VERBS, code_like, defined_terms, strip_numbering
+from studyforge.ai.offline.terms import code_like, strip_numbering
 from studyforge.ai.offline.text import central_sentences, content_words, split_sentences
 from studyforge.courses.render import fence, list_items
 from studyforge.documents.blocks import Block
+from studyforge.repo_courses import content_checks as rules
 from studyforge.repo_courses.content_checks import Passage, assessment_markdown, write_checks
-from studyforge.repo_courses.structure import DocStructure, Section
+from studyforge.repo_courses.structure import DocStructure, Section, name_title
 
 SEPARATOR = "\n\n"  # between blocks in `document_text`
 QUOTE_MAX = 300
 PROSE_WORDS = {"beginner": 1300, "intermediate": 1100, "advanced": 900}
-CODE_PER_SECTION = {"beginner": 2, "intermediate": 2, "advanced": 2}
+PRACTICAL_SHARE = 0.85  # of the prose budget, when the note asks for practical examples
+CODE_PER_SECTION = 2
 CODE_LINES = {"beginner": 30, "intermediate": 40, "advanced": 50}
 MAX_CODE = 12
 MAX_TAKEAWAYS = 5
+TAKEAWAYS_FROM = 150  # words of main content: below that, takeaways would only repeat it
 INTRO_WORDS = 140
 LIST_CHARS, LIST_ITEMS, TABLE_CHARS, TABLE_ROWS = 2000, 15, 2000, 15
 LEAD = "In this module you will:"
-
-_FURNITURE = frozenset({
-    "contents", "table of contents", "toc", "changelog", "changes", "change log", "history",
-    "release notes", "license", "licence", "copyright", "links", "badges", "donate",
-    "sponsors", "sponsor", "funding", "indices and tables", "acknowledgements",
-    "acknowledgments", "credits", "authors", "contributors", "useful links", "status",
-    "documentation", "contribute", "contributing", "community", "getting help", "help",
-    "support", "security", "code of conduct", "citation", "citing", "how to cite",
-    "related projects", "see also", "further reading", "resources", "table of content",
-})  # fmt: skip
+_FURNITURE = {
+    "contents", "table of contents", "table of content", "toc", "changelog", "changes",
+    "change log", "history", "release notes", "license", "licence", "copyright", "links",
+    "useful links", "badges", "status", "donate", "sponsors", "sponsor", "funding",
+    "indices and tables", "acknowledgements", "acknowledgments", "credits", "authors",
+    "contributors", "documentation", "contribute", "contributing", "community", "help",
+    "getting help", "support", "security", "code of conduct", "citation", "citing",
+    "how to cite", "related projects", "see also", "further reading", "resources",
+}  # fmt: skip
 _VERSION_TITLE = re.compile(r"^(?:version|release|v)?\s*\d+(?:\.\d+)+\b", re.I)
-_VERSION_NOTE = re.compile(r"^(?:New in version|Changed in version|Deprecated since version|"
-                           r"Added in version|Version added)\b", re.I)  # fmt: skip
-_POINTER = re.compile(
-    r"^(?:See also|See|Refer to|Read more|Continue (?:to|with|on|reading)|Check out|Head over|"
-    r"Jump to|Click here|For more (?:information|details)|More information|Please (?:see|refer|"
-    r"read|donate)|Visit the (?:docs|documentation|website|page)|To do)\b|\b(?:see below|see "
-    r"above|see the|head over to|check out|refer to)\b|!\[|shields\.io|badge", re.I
-)
-_LEAD_IN = re.compile(r"(?::|\.\.\.|\u2026)[\"')\]]*$|\b(?:the following|below|as follows)\b",
-                      re.I)  # fmt: skip
-# Sentences that lean on the one before: they need it, or are left out with it.
-_LEANS = re.compile(r"^(?!(?:This|These) (?:tutorial|guide|page|document|chapter|section|library|"
-                    r"package|project|module|book|course|notebook)s?\b)"
-                    r"(?:This|These|That|Those|It|Its|They|Their|Them|Such|However|But|Also|Which|"
-                    r"Or|And|Plus|"
-                    r"So|Then|Instead|Otherwise|Both|Either|Another|The (?:first|second|third|"
-                    r"last|other|latter|former|rest|same|answer|reason)|One of|Similarly|"
-                    r"Likewise|Conversely|Additionally|Furthermore|Moreover|Finally|For (?:instance|"
-                    r"example)|In (?:this|that|such a|either) case|(?:To|With|Because of|Since) "
-                    r"(?:\w+ )?(?:this|that))\b")  # fmt: skip
-# ... and, for a sentence that must stand alone, a pointer early on ("... as it will eat up").
-_POINTS_BACK = re.compile(r"^(?!It (?:is|was) )(?:\S+\s+){0,5}(?:this|these|those|it|its|they|"
-                          r"their|them|such|he|she)\b", re.I)  # fmt: skip
-# Narrative glue and looks back at an example: only next to what they talk about.
-_GLUE = re.compile(r"^(?:After (?:doing )?(?:this|that)|Either way|A few \w+ later|Now,? let's|"
-                   r"Let's|Once (?:this|that|done)|That's it|As you can see)\b|\b(?:the above|"
-                   r"above example|previous example|(?:this|the) (?:particular )?example)\b",
-                   re.I)  # fmt: skip
-_TOPIC = re.compile(r"^(?:\d+[.)]?\s+|step \d+\W*|how to\s+|about\s+)", re.I)
-# An instruction to the reader opens with a bare verb ("Create the directory ...").
-_INSTRUCTIONS = VERBS | frozenset("install import add remember visit enter type note try "
-                                  "place go run open call".split())  # fmt: skip
-_ASIDE = re.compile(r"^(?:Note|Warning|Tip|Hint|Important|Caution|Attention|Danger|Error):")
-_PERSONAL = re.compile(r"\b(?:you|your|we|our|us|I)\b", re.I)
-_ENDS = re.compile(r"[.!?:][\"')\]*_]*$")
-_STARTS = re.compile(r"^[\"'(\[*_]*[A-Z0-9`]")
-_SPAN = re.compile(r"`[^`]+`")
 _PRACTICAL = re.compile(r"\b(?:practical|examples?|hands[- ]on|code|exercises?|demos?)\b", re.I)
-_ONWARD = re.compile(r"\b(?:continue|next|move on|read on|before reading the rest|recommend|"
-                     r"go on to|further)\b", re.I)  # fmt: skip
+_ONWARD = re.compile(
+    r"\b(?:continue|next|move on|read on|before reading the rest|recommend|go on to)\b", re.I
+)
+_EXT = re.compile(r"\.[^./]+$")
 
 
 @dataclass
 class ModuleText:
-    """One module's text (Markdown with [n] citations) and what it rests on."""
+    """One module's text (Markdown citing `sources` as [n]) and what it rests on."""
 
     introduction: str
     main_content: str
@@ -141,19 +116,19 @@ class ModuleText:
 
 
 def document_text(doc: DocStructure) -> str:
-    """The text a source's `start`/`end` refer to: the document's blocks joined by a blank
-    line (headings included, code as the parser kept it)."""
+    """The text a source's `start`/`end` refer to: the document's blocks (headings and code
+    included, as the parser read them) joined by a blank line."""
     return SEPARATOR.join(b.text for b in doc.blocks)
 
 
 def collapse(text: str) -> str:
-    """Whitespace runs as one space (how quotes are compared)."""
+    """Runs of whitespace as one space (how quotes are written and compared)."""
     return " ".join(text.split())
 
 
 @dataclass(frozen=True)
 class Ref:
-    """A cited span: document number (in the module's list), offsets in its text."""
+    """A cited span: the document's number in the module, offsets in its text."""
 
     doc: int
     start: int
@@ -162,7 +137,7 @@ class Ref:
 
 @dataclass
 class Para:
-    """A paragraph of the module, before citations are numbered."""
+    """A paragraph of the module, before its citations are numbered."""
 
     kind: str  # prose | list | code | table
     text: str
@@ -172,7 +147,7 @@ class Para:
 
 @dataclass
 class Part:
-    """A headed part of the module; `level` 1 is a document or a part of the module's own."""
+    """A headed part; `level` 1 is a document's title or a part of the module's own."""
 
     heading: str
     level: int
@@ -180,7 +155,7 @@ class Part:
 
 
 class Doc:
-    """A document of the module with its text and where each block starts in it."""
+    """A document of the module: its text and where each block starts in it."""
 
     def __init__(self, number: int, structure: DocStructure) -> None:
         self.number, self.s = number, structure
@@ -192,65 +167,63 @@ class Doc:
             pos += len(block.text) + len(SEPARATOR)
 
     def offset(self, block: Block) -> int | None:
-        """Where `block` starts in `self.text`, None if it is not there."""
-        at = self._at.get(id(block))
-        if at is None:
-            found = self.text.find(block.text)
-            return found if found >= 0 and block.text else None
-        return at
+        """Where `block` starts in the text; None if it is not there."""
+        if id(block) in self._at:
+            return self._at[id(block)]
+        found = self.text.find(block.text) if block.text else -1
+        return found if found >= 0 else None
 
 
 @dataclass
-class Sentence:
-    """A prose sentence of a section, where it is, and how the module uses it."""
+class Statement:
+    """A sentence of a section, where it is, and what the module may do with it."""
 
     text: str
     ref: Ref
-    block: int  # position of its block in the section
-    pos: int  # position in the block
+    block: int  # its block's position in the section
+    pos: int  # its position in the block
     last: bool  # the block's last sentence
-    state: str  # "candidate" | "lead" (a lead-in) | "drop"
+    state: str  # candidate | lead (a lead-in) | said (in the introduction) | drop
 
 
 @dataclass
 class Unit:
-    """One section of one document, read for the main content."""
+    """One section of one document, as read for the main content."""
 
     doc: Doc
-    heading: str  # "" to go on under the previous heading
+    heading: str  # "" to go on under the heading before
     level: int
     blocks: list[tuple[Block, int]]  # with their offsets
-    sentences: list[Sentence] = field(default_factory=list)
+    sentences: list[Statement] = field(default_factory=list)
     shown: dict[int, Para] = field(default_factory=dict)  # block position -> code/list/table
     notes: dict[int, Para] = field(default_factory=dict)  # templated notes after a block
-    forced: set[int] = field(default_factory=set)  # sentence numbers always kept
+    forced: set[int] = field(default_factory=set)  # sentences kept whatever the budget
     picked: set[int] = field(default_factory=set)
-    k: int = 0
+    k: int = 0  # how many candidates to pick
 
-    def words(self, which: set[int]) -> int:
+    def candidates(self) -> list[int]:
+        return [i for i, s in enumerate(self.sentences)
+                if s.state == "candidate" and i not in self.forced]  # fmt: skip
+
+    def words(self, picked: set[int] | None = None) -> int:
+        """Words shown: lists and tables, forced sentences and `picked` (default: its own)."""
+        chosen = (self.picked if picked is None else picked) | self.forced
         shown = sum(len(p.text.split()) for p in self.shown.values() if p.kind != "code")
-        return shown + sum(len(self.sentences[i].text.split()) for i in which | self.forced)
+        return shown + sum(len(self.sentences[i].text.split()) for i in chosen)
+
+    def runs(self, sentences: list[int]) -> list[Ref]:
+        """The spans of the runs of consecutive sentences among `sentences` (one block's)."""
+        runs: list[list[int]] = []
+        for i in sentences:
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        at = self.sentences
+        return [Ref(self.doc.number, at[r[0]].ref.start, at[r[-1]].ref.end) for r in runs]
 
 
-def _admissible(text: str, least: int = 4) -> bool:
-    """A complete prose sentence a teacher would keep (not code, a pointer or a label)."""
-    words = text.split()
-    return (
-        least <= len(words) <= 80
-        and bool(_ENDS.search(text))
-        and bool(_STARTS.match(text))
-        and not _codey(text)
-        and not _VERSION_NOTE.match(text)
-        and not _POINTER.search(text)
-        and not (len(words) < 6 and text.endswith("!"))
-        and text.count("(") == text.count(")")
-        and text.count("`") % 2 == 0
-    )
-
-
-def _codey(text: str) -> bool:
-    """Code rather than words (inline `code spans` in a sentence are words here)."""
-    return code_like(_SPAN.sub("X", text))
+# --- sections and what each shows -------------------------------------------------------------
 
 
 def _furniture(title: str, doc: DocStructure) -> bool:
@@ -261,7 +234,7 @@ def _furniture(title: str, doc: DocStructure) -> bool:
 
 def _heading(section: Section, doc: DocStructure, module_title: str) -> tuple[str, int]:
     """(heading, level) of a section: its own title without its number; for the text before
-    the first heading, and a top title that is code ("$ click_"), the document's title, or
+    the first heading and a top title that is code ("$ click_"), the document's title, or
     the module's when that is a file name or another section's; "" for a deeper code-like
     title (its text goes on under the heading before)."""
     if section.level and not code_like(section.title):
@@ -269,96 +242,44 @@ def _heading(section: Section, doc: DocStructure, module_title: str) -> tuple[st
     if section.level > 1:
         return "", section.level
     title = doc.title
-    if code_like(title) or title.lower() in ("readme", "index") or any(
-        s.level and s.title == title for s in doc.sections
-    ):
+    named = any(s.level and s.title == title for s in doc.sections)
+    if named or code_like(title) or title.lower() in ("readme", "index"):
         title = module_title
     return title, 1
 
 
 def _units(docs: list[Doc], module_title: str) -> list[Unit]:
-    units: list[Unit] = []
+    units = []
     for doc in docs:
         for section in doc.s.sections:
-            if section.title and _furniture(section.title, doc.s):
-                continue
-            heading, level = _heading(section, doc.s, module_title)
-            blocks = [(b, at) for b in section.blocks if (at := doc.offset(b)) is not None]
-            units.append(Unit(doc, heading, level, blocks))
+            if not (section.title and _furniture(section.title, doc.s)):
+                heading, level = _heading(section, doc.s, module_title)
+                blocks = [(b, at) for b in section.blocks if (at := doc.offset(b)) is not None]
+                units.append(Unit(doc, heading, level, blocks))
     return units
 
 
-def _trimmed_code(block: Block, limit: int) -> tuple[str, int]:
+def _trimmed_code(text: str, limit: int) -> tuple[str, int]:
     """The code cut at a line boundary (a blank line when one is near), and lines left out."""
-    lines = block.text.split("\n")
+    lines = text.split("\n")
     if len(lines) <= limit:
-        return block.text, 0
+        return text, 0
     blank = [i for i in range(limit // 2, limit + 1) if not lines[i].strip()]
     cut = blank[-1] if blank else limit
     return "\n".join(lines[:cut]).rstrip(), len(lines) - cut
 
 
 def _trimmed_list(text: str) -> tuple[str, int]:
+    """The list's first items (nested lines with their item) within LIST_ITEMS and
+    LIST_CHARS, and how many items are left out."""
     lines = text.split("\n")
-    top = [i for i, line in enumerate(lines) if not line.startswith(" ")]
+    tops = [i for i, line in enumerate(lines) if not line.startswith(" ")]
     keep = len(lines)
-    for n, i in enumerate(top):
-        if n >= LIST_ITEMS or len("\n".join(lines[:i])) > LIST_CHARS:
-            keep = top[n - 1] if n > 1 and len("\n".join(lines[:i])) > LIST_CHARS else i
+    for n, i in enumerate(tops):
+        if n >= LIST_ITEMS or (n and len("\n".join(lines[:i])) > LIST_CHARS):
+            keep = tops[n - 1] if n > 1 and len("\n".join(lines[:i])) > LIST_CHARS else i
             break
-    return "\n".join(lines[:keep]), len([i for i in top if i >= keep])
-
-
-def _prepare(unit: Unit, level: str, code_cap: int, seen_code: set[str], used: set[str]) -> None:
-    """Sentences classified, examples, lists and tables chosen, lead-ins of what is shown
-    forced in."""
-    ref_of = unit.doc.number
-    for p, (block, at) in enumerate(unit.blocks):
-        ref = Ref(ref_of, at, at + len(block.text))
-        if block.kind == "prose":
-            found = split_sentences(block.text)
-            for j, s in enumerate(found):
-                state = "candidate" if _admissible(s.text) else "drop"
-                if _LEAD_IN.search(s.text):
-                    last = j == len(found) - 1
-                    state = "lead" if last and _admissible(s.text, least=1) else "drop"
-                if collapse(s.text).casefold() in used and state == "candidate":
-                    state = "said"  # in the introduction: brought back only for one leaning on it
-                if _GLUE.search(s.text) and (p - 1) not in unit.shown:
-                    state = "drop"
-                unit.sentences.append(Sentence(s.text, Ref(ref_of, at + s.start, at + s.end), p,
-                                               j, j == len(found) - 1, state))  # fmt: skip
-        elif block.kind == "code" and block.text.strip():
-            shown_here = sum(1 for x in unit.shown.values() if x.kind == "code")
-            if shown_here >= code_cap or len(seen_code) >= MAX_CODE:
-                continue
-            if collapse(block.text) in seen_code:
-                continue
-            seen_code.add(collapse(block.text))
-            text, more = _trimmed_code(block, CODE_LINES.get(level, 30))
-            unit.shown[p] = Para("code", text, [ref], block.lang)
-            if more:
-                note = f"*The example goes on for {more} more lines in `{unit.doc.s.path}`.*"
-                unit.notes[p] = Para("prose", note, [])
-        elif block.kind == "list" and _teaching_list(block.text):
-            text, more = _trimmed_list(block.text)
-            unit.shown[p] = Para("list", text, [ref])
-            if more:
-                unit.notes[p] = Para("prose", f"*The list goes on with {more} more items.*", [])
-        elif block.kind == "table":
-            rows = block.text.split("\n")
-            if len(rows) <= TABLE_ROWS and len(block.text) <= TABLE_CHARS:
-                unit.shown[p] = Para("table", block.text, [ref])
-    kinds = [b.kind for b, _ in unit.blocks] + [""]
-    for i, s in enumerate(unit.sentences):
-        introduces = s.last and (s.block + 1) in unit.shown
-        unshown = s.last and kinds[s.block + 1] == "code" and not introduces
-        if s.state == "lead" and not introduces:
-            s.state = "drop"
-        if unshown and (_LEANS.match(s.text) or len(s.text.split()) < 10):
-            s.state = "drop"  # it introduces an example that is not shown
-        if introduces and s.state in ("lead", "candidate"):
-            unit.forced.add(i)
+    return "\n".join(lines[:keep]), len([i for i in tops if i >= keep])
 
 
 def _teaching_list(text: str) -> bool:
@@ -369,133 +290,231 @@ def _teaching_list(text: str) -> bool:
     return bool(items) and links * 2 < len(items) and not bare
 
 
-def _candidates(unit: Unit) -> list[int]:
-    return [i for i, s in enumerate(unit.sentences) if s.state == "candidate" and
-            i not in unit.forced]  # fmt: skip
+def _small_table(text: str) -> bool:
+    return text.count("\n") < TABLE_ROWS and len(text) <= TABLE_CHARS
+
+
+@dataclass
+class Examples:
+    """How many examples may be shown: per section, per document (MAX_CODE shared out among
+    the module's documents), and which are shown already (an example is shown once)."""
+
+    per_section: int
+    per_doc: int
+    seen: set[str] = field(default_factory=set)
+    count: dict[int, int] = field(default_factory=dict)  # document number -> shown
+
+    def take(self, unit: Unit, code: str) -> bool:
+        """Whether `code` is shown in `unit` (it is then counted)."""
+        here = sum(1 for x in unit.shown.values() if x.kind == "code")
+        key, doc = collapse(code), unit.doc.number
+        if not key or key in self.seen or here >= self.per_section:
+            return False
+        if self.count.get(doc, 0) >= self.per_doc:
+            return False
+        self.seen.add(key)
+        self.count[doc] = self.count.get(doc, 0) + 1
+        return True
+
+
+def _show(unit: Unit, p: int, block: Block, ref: Ref, level: str, examples: Examples) -> None:
+    """Whether and how block `p` (code, a list or a table) is shown."""
+    if block.kind == "code":
+        if not examples.take(unit, block.text):
+            return
+        text, more = _trimmed_code(block.text, CODE_LINES.get(level, 40))
+        unit.shown[p] = Para("code", text, [ref], block.lang)
+        if more:
+            note = f"*The example goes on for {more} more lines in `{unit.doc.s.path}`.*"
+            unit.notes[p] = Para("prose", note, [])
+    elif block.kind == "list" and _teaching_list(block.text):
+        text, more = _trimmed_list(block.text)
+        unit.shown[p] = Para("list", text, [ref])
+        if more:
+            unit.notes[p] = Para("prose", f"*The list goes on with {more} more items.*", [])
+    elif block.kind == "table" and _small_table(block.text):
+        unit.shown[p] = Para("table", block.text, [ref])
+
+
+def _prepare(unit: Unit, level: str, examples: Examples, used: set[str]) -> None:
+    """The unit's sentences classified, its examples, lists and tables chosen, and the
+    sentence that introduces each one shown forced in (module docstring)."""
+    for p, (block, at) in enumerate(unit.blocks):
+        ref = Ref(unit.doc.number, at, at + len(block.text))
+        if block.kind != "prose":
+            _show(unit, p, block, ref, level, examples)
+            continue
+        found = split_sentences(block.text)
+        for j, s in enumerate(found):
+            last = j == len(found) - 1
+            state = "candidate" if rules.admissible(s.text) else "drop"
+            if rules.lead_in(s.text):
+                state = "lead" if last and rules.admissible(s.text, least=1) else "drop"
+            if state == "candidate" and collapse(s.text).casefold() in used:
+                state = "said"  # brought back only for a sentence that leans on it
+            if rules.glue(s.text) and p - 1 not in unit.shown:
+                state = "drop"
+            span = Ref(unit.doc.number, at + s.start, at + s.end)
+            unit.sentences.append(Statement(s.text, span, p, j, last, state))
+    kinds = [b.kind for b, _ in unit.blocks] + [""]
+    for i, st in enumerate(unit.sentences):
+        introduces = st.last and st.block + 1 in unit.shown
+        unshown = st.last and kinds[st.block + 1] == "code" and not introduces
+        if st.state == "lead" and not introduces:
+            st.state = "drop"
+        if unshown and (rules.leans(st.text) or len(st.text.split()) < 10):
+            st.state = "drop"  # it introduces an example that is not shown
+        if introduces and st.state in ("lead", "candidate"):
+            unit.forced.add(i)
+    used |= {collapse(st.text).casefold() for st in unit.sentences}
 
 
 def _pick(unit: Unit, k: int, note: set[str]) -> set[int]:
-    """The k most central candidates (those on the note's words first), and the sentence
-    before any that leans on it."""
-    pool = _candidates(unit)
+    """The k most central candidates (those using the note's words first), each leaning
+    sentence with the one before it, or without it when that cannot come."""
+    pool = unit.candidates()
     if k >= len(pool):
         chosen = set(pool)
     else:
         first = [i for i in pool if note & set(content_words(unit.sentences[i].text))][:k]
         rest = [i for i in pool if i not in first]
-        texts = [unit.sentences[i].text for i in rest]
-        chosen = set(first) | {rest[j] for j in central_sentences(texts, k - len(first))}
-    for i in sorted(chosen):  # what a sentence leans on comes with it, or it is left out
+        central = central_sentences([unit.sentences[i].text for i in rest], k - len(first))
+        chosen = set(first) | {rest[j] for j in central}
+    for i in sorted(chosen | unit.forced):
         s = unit.sentences[i]
-        leans = bool(_LEANS.match(s.text))
-        if not leans and not _POINTS_BACK.match(s.text):
+        leaning = rules.leans(s.text)
+        if not leaning and not rules.points_back(s.text):
             continue
         if s.pos > 0 and (i - 1 in pool or unit.sentences[i - 1].state == "said"):
             chosen.add(i - 1)
-        elif leans and s.pos > 0 or leans and not (s.block - 1 in unit.shown or any(
-                unit.sentences[j].block == s.block - 1 for j in chosen | unit.forced)):  # fmt: skip
+        elif i in unit.forced:
+            continue  # it introduces an example shown: kept as it is
+        elif (leaning and s.pos > 0) or (
+            leaning
+            and s.block - 1 not in unit.shown
+            and not any(unit.sentences[j].block == s.block - 1 for j in chosen | unit.forced)
+        ):
             chosen.discard(i)
     return chosen
 
 
 def _fit(units: list[Unit], budget: int, note: set[str]) -> list[Unit]:
-    """Sentences picked within the word budget (module docstring); units left out returned."""
+    """Picks within the word budget (module docstring); returns the units left out."""
     for u in units:
-        u.k = len(_candidates(u))
+        u.k = len(u.candidates())
         u.picked = _pick(u, u.k, note)
-    total = sum(u.words(u.picked) for u in units)
-    if total > budget:
-        fixed = sum(u.words(set()) for u in units)
-        sizes = {id(u): sum(len(u.sentences[i].text.split()) for i in _candidates(u)) for u in units}
-        pool = sum(sizes.values()) or 1
-        for u in units:
+    if sum(u.words() for u in units) > budget:
+        room = max(0, budget - sum(u.words(set()) for u in units))
+        sizes = [sum(len(u.sentences[i].text.split()) for i in u.candidates()) for u in units]
+        for u, size in zip(units, sizes, strict=True):
             if u.k:
-                mean = sizes[id(u)] / u.k
-                u.k = max(1, min(u.k, round(max(0, budget - fixed) * sizes[id(u)] / pool / mean)))
+                share = room * size / (sum(sizes) or 1) / (size / u.k)
+                u.k = max(1, min(u.k, round(share)))
                 u.picked = _pick(u, u.k, note)
-    while sum(u.words(u.picked) for u in units) > budget:
-        wide = [u for u in units if u.k > 1]
-        if not wide:
-            break
-        u = max(reversed(wide), key=lambda x: x.k)
+    while sum(u.words() for u in units) > budget and any(u.k > 1 for u in units):
+        u = max(reversed([u for u in units if u.k > 1]), key=lambda x: x.k)
         u.k -= 1
         u.picked = _pick(u, u.k, note)
     left: list[Unit] = []
-    while len(units) > 1 and sum(u.words(u.picked) for u in units) > budget:
-        left.insert(0, units.pop())
-    return left
+    order = {id(u): i for i, u in enumerate(units)}
+    while sum(u.words() for u in units) > budget:
+        sizes_by_doc: dict[Doc, int] = {}
+        for u in units:
+            sizes_by_doc[u.doc] = sizes_by_doc.get(u.doc, 0) + u.words()
+        several = [d for d in sizes_by_doc if sum(u.doc is d for u in units) > 1]
+        if not several:
+            break
+        doc = max(several, key=lambda d: (sizes_by_doc[d], d.number))
+        left.append(next(u for u in reversed(units) if u.doc is doc))
+        units.remove(left[-1])
+    return sorted(left, key=lambda u: order[id(u)])
 
 
-def _unit_paras(unit: Unit) -> list[Para]:
-    """The unit's paragraphs in source order: picked sentences by block (one citation per
-    run of consecutive sentences), and what is shown."""
+def _paras(unit: Unit) -> list[Para]:
+    """The unit's paragraphs in source order: its chosen sentences block by block (one
+    citation per run of consecutive sentences), what it shows, and the notes."""
     keep = sorted(unit.picked | unit.forced)
     paras: list[Para] = []
     for p in range(len(unit.blocks)):
         mine = [i for i in keep if unit.sentences[i].block == p]
         if mine:
-            runs: list[list[int]] = []
-            for i in mine:
-                if runs and runs[-1][-1] == i - 1:
-                    runs[-1].append(i)
-                else:
-                    runs.append([i])
-            refs = [Ref(unit.doc.number, unit.sentences[r[0]].ref.start,
-                        unit.sentences[r[-1]].ref.end) for r in runs]  # fmt: skip
-            paras.append(Para("prose", " ".join(unit.sentences[i].text for i in mine), refs))
-        if p in unit.shown:
-            paras.append(unit.shown[p])
-        if p in unit.notes:
-            paras.append(unit.notes[p])
+            text = " ".join(unit.sentences[i].text for i in mine)
+            paras.append(Para("prose", text, unit.runs(mine)))
+        paras += [x[p] for x in (unit.shown, unit.notes) if p in x]
     return paras
 
 
+def _main(units: list[Unit], left: list[Unit], title: str) -> list[Part]:
+    """Each document's parts (a unit without a heading goes on under the one before; an
+    empty part is kept only as the parent of the next), then what it leaves out."""
+    out: list[Part] = []
+    for doc in dict.fromkeys(u.doc for u in [*units, *left]):
+        parts: list[Part] = []
+        for unit in (u for u in units if u.doc is doc):
+            paras = _paras(unit)
+            if unit.heading or not parts:
+                parts.append(Part(unit.heading or title, unit.level, paras))
+            else:
+                parts[-1].paras.extend(paras)
+        out += [p for i, p in enumerate(parts)
+                if p.paras or (i + 1 < len(parts) and parts[i + 1].level > p.level)]  # fmt: skip
+        names = list(dict.fromkeys(u.heading for u in left if u.doc is doc and u.heading))
+        if names:
+            line = f"*Not covered here: {', '.join(names)} (in `{doc.s.path}`).*"
+            out.append(Part("", 2, [Para("prose", line, [])]))
+    return out
+
+
+# --- introduction, conclusion, summary --------------------------------------------------------
+
+
 def _opening(doc: Doc, analysis: dict[str, Any] | None) -> list[tuple[str, Ref]]:
-    """What the document says it is about: the first complete sentences of its first
-    paragraph of prose (two when the second follows on), else the first sentence of its
-    analysis summary that is found in its text."""
-    for block in (b for sec in doc.s.sections if not (sec.title and _furniture(sec.title, doc.s))
-                  for b in sec.blocks if b.kind == "prose"):  # fmt: skip
-        at = doc.offset(block)
-        found = [s for s in split_sentences(block.text) if _admissible(s.text)
-                 and not _LEAD_IN.search(s.text)] if at is not None else []  # fmt: skip
-        if found and at is not None and not _LEANS.match(found[0].text):
-            keep = found[:2] if len(found) > 1 and found[1].start - found[0].end < 3 else found[:1]
-            return [(s.text, Ref(doc.number, at + s.start, at + s.end)) for s in keep]
+    """What the document says it is about: the first sentences of its first paragraph (two
+    when they follow on), else the first sentence of its analysis summary found in it."""
+    for section in doc.s.sections:
+        if section.title and _furniture(section.title, doc.s):
+            continue
+        for block in (b for b in section.blocks if b.kind == "prose"):
+            at = doc.offset(block)
+            found = [s for s in split_sentences(block.text)
+                     if rules.admissible(s.text) and not rules.lead_in(s.text)]  # fmt: skip
+            if at is not None and found and not rules.leans(found[0].text):
+                two = len(found) > 1 and found[1].start - found[0].end < 3
+                return [(s.text, Ref(doc.number, at + s.start, at + s.end))
+                        for s in found[: 1 + two]]  # fmt: skip
     for s in split_sentences(str((analysis or {}).get("summary") or "")):
         at = doc.text.find(s.text)
-        if at >= 0 and _admissible(s.text) and _self_contained(s.text):
+        if at >= 0 and rules.admissible(s.text) and rules.self_contained(s.text):
             return [(s.text, Ref(doc.number, at, at + len(s.text)))]
     return []
 
 
-def _introduction(module: dict[str, Any], docs: list[Doc],
-                  analyses: list[dict[str, Any] | None]) -> Part:  # fmt: skip
+def _introduction(
+    module: dict[str, Any], docs: list[Doc], analyses: list[dict[str, Any] | None]
+) -> Part:
     part = Part("Introduction", 1)
     description = collapse(str(module.get("description") or ""))
-    words = 0
-    if description and not _codey(description):
-        refs = [Ref(d.number, at, at + len(description)) for d in docs
-                if (at := d.text.find(description)) >= 0][:1]  # fmt: skip
-        part.paras.append(Para("prose", description, refs))
-        words += len(description.split())
-    said = set(content_words(description))
+    found = [(d, at) for d in docs if description and (at := d.text.find(description)) >= 0]
+    if found and not rules.codey(description):
+        doc, at = found[0]
+        part.paras.append(Para("prose", description, [Ref(doc.number, at, at + len(description))]))
+    else:
+        description = ""
+    words, said = len(description.split()), set(content_words(description))
     for doc, analysis in zip(docs, analyses, strict=True):
         texts, refs = [], []
         for text, ref in _opening(doc, analysis):
             bag = set(content_words(text))
-            if words + len(text.split()) > INTRO_WORDS or len(bag & said) > 0.7 * len(bag):
-                continue
-            texts.append(text)
-            refs.append(ref)
-            words += len(text.split())
-            said |= bag
+            if words + len(text.split()) <= INTRO_WORDS and len(bag & said) <= 0.7 * len(bag):
+                texts.append(text)
+                refs.append(ref)
+                words, said = words + len(text.split()), said | bag
         if texts:
             part.paras.append(Para("prose", " ".join(texts), refs))
     goals = [collapse(str(g)) for g in module.get("learning_objectives") or []]
     if not goals:
         goals = [collapse(str(g)) for a in analyses if a for g in a.get("learning_objectives", [])]
-    goals = list(dict.fromkeys(g for g in goals if g and not _codey(g)))[:6]
+    goals = list(dict.fromkeys(g for g in goals if g and not rules.codey(g)))[:6]
     if goals:
         part.paras.append(Para("prose", LEAD, []))
         part.paras.append(Para("list", "\n".join(f"- {g}" for g in goals), []))
@@ -504,81 +523,59 @@ def _introduction(module: dict[str, Any], docs: list[Doc],
     return part
 
 
-def _self_contained(text: str) -> bool:
-    """A sentence that reads on its own (a takeaway, a summary line, a question's fact)."""
-    return (6 <= len(text.split()) <= 40 and not _LEANS.match(text) and not _GLUE.search(text)
-            and not _POINTS_BACK.match(text) and not _LEAD_IN.search(text)
-            and not text.endswith("?") and not re.match(r"^\S+ [-\u2013\u2014] ", text)
-            and not _instruction(text))  # fmt: skip
+def _central(pool: list[Statement], k: int) -> list[Statement]:
+    return [pool[i] for i in central_sentences([s.text for s in pool], k)]
 
 
-def _instruction(text: str) -> bool:
-    """An instruction to the reader: a bare verb first, or after an opening phrase ("From
-    the terminal, tell Flask ...")."""
-    after = re.match(r"^(?:[^,]{1,40}),\s+(\w+)", text)
-    first = [text.split()[0], after.group(1)] if after else text.split()[:1]
-    return any(w.lower() in _INSTRUCTIONS for w in first)
-
-
-def _on_topic(pool: list[Sentence], title: str) -> list[Sentence]:
-    """The sentences that use a word of the title (all of them when none does)."""
+def _on_topic(pool: list[Statement], title: str) -> list[Statement]:
+    """The statements using a word of the title (all when none does)."""
     words = set(content_words(title))
     return [s for s in pool if words & set(content_words(s.text))] or pool
 
 
-def _most_central(pool: list[Sentence], k: int) -> list[Sentence]:
-    return [pool[i] for i in central_sentences([s.text for s in pool], k)]
+def _impersonal(pool: list[Statement]) -> list[Statement]:
+    """The statements without "you" or "we" (all when none is)."""
+    return [s for s in pool if not rules.personal(s.text)] or pool
 
 
-def _standing(unit: Unit) -> list[Sentence]:
-    """The unit's shown sentences that read on their own (asides such as "Note: ..." apart)."""
-    return [s for i in sorted(unit.picked) if _self_contained((s := unit.sentences[i]).text)
-            and not _ASIDE.match(s.text)]  # fmt: skip
+def _standing(unit: Unit) -> list[Statement]:
+    """The unit's shown sentences that read on their own, asides ("Note: ...", "There is a
+    screencast ...") apart."""
+    return [s for i in sorted(unit.picked) if rules.self_contained((s := unit.sentences[i]).text)
+            and not rules.aside(s.text)]  # fmt: skip
 
 
-def _impersonal(pool: list[Sentence]) -> list[Sentence]:
-    """The statements of fact among the sentences (no "you" or "we"; all when none is)."""
-    return [s for s in pool if not _PERSONAL.search(s.text)] or pool
-
-
-def _defines(sentence: str, heading: str) -> bool:
-    """Whether the sentence says what its section is about ("Boolean flags are options
-    that ...") or defines a term ("... is called X")."""
-    topic = re.escape(_TOPIC.sub("", heading.lower()).strip() or "\x00")
-    says = re.match(rf"^(?:(?:A|An|The)\s+)?{topic}\s+(?:is|are|means|lets|allows|provides|"
-                    rf"have|has|work|can)\b", sentence, re.I)  # fmt: skip
-    return bool(says or defined_terms([sentence]))
-
-
-def _takeaways(units: list[Unit]) -> list[Sentence]:
-    """Per unit, its most central self-contained statement on its heading's words; then
-    MAX_TAKEAWAYS of those in source order: those saying what their section is about first,
-    the rest the most central (MMR keeps them apart)."""
-    best = [(s, u.heading) for u in units if (pool := _standing(u)) for s in
-            _most_central(_on_topic(_impersonal(pool), u.heading), 1)]  # fmt: skip
+def _takeaways(units: list[Unit]) -> list[Statement]:
+    """Per unit, its most central statement on its heading's words; of those, in order,
+    the ones saying what their section is about first, the most central filling up to
+    MAX_TAKEAWAYS (MMR keeps them apart)."""
+    if sum(u.words() for u in units) < TAKEAWAYS_FROM:
+        return []
+    best = [(s, u.heading) for u in units if (pool := _standing(u))
+            for s in _central(_on_topic(_impersonal(pool), u.heading), 1)]  # fmt: skip
     if len(best) > MAX_TAKEAWAYS:
-        defining = [b for b in best if _defines(b[0].text, b[1])][:MAX_TAKEAWAYS]
-        rest = [b[0] for b in best if b not in defining]
-        more = _most_central(rest, MAX_TAKEAWAYS - len(defining))
+        defining = [b for b in best if rules.defines(b[0].text, b[1])][:MAX_TAKEAWAYS]
+        more = _central(
+            [s for s, h in best if (s, h) not in defining], MAX_TAKEAWAYS - len(defining)
+        )
         best = [b for b in best if b in defining or b[0] in more]
     return [s for s, _ in best]
 
 
 def _onward(docs: list[Doc]) -> tuple[str, str] | None:
     """(words, path) of the page the documents point to next, outside this module."""
-    own = {re.sub(r"\.[^./]+$", "", d.s.path) for d in docs}
+    own = {_EXT.sub("", d.s.path) for d in docs}
     for doc in reversed(docs):
         for path in doc.s.links:
             cue = f"{doc.s.link_context.get(path, '')} {doc.s.link_text.get(path, '')}"
-            if re.sub(r"\.[^./]+$", "", path) not in own and _ONWARD.search(cue):
-                words = doc.s.link_text.get(path) or path.rsplit("/", 1)[-1]
-                return (words if not code_like(words) else path.rsplit("/", 1)[-1]), path
+            if _EXT.sub("", path) not in own and _ONWARD.search(cue):
+                words = doc.s.link_text.get(path) or ""
+                return (words if words and not code_like(words) else name_title(path)), path
     return None
 
 
-def _conclusion(units: list[Unit], docs: list[Doc]) -> list[Part]:
+def _conclusion(takeaways: list[Statement], docs: list[Doc]) -> list[Part]:
     parts = []
-    takeaways = _takeaways(units)
     if takeaways:
         parts.append(Part("Key takeaways", 1, [Para("prose", s.text, [s.ref]) for s in takeaways]))
     onward = _onward(docs)
@@ -588,46 +585,55 @@ def _conclusion(units: list[Unit], docs: list[Doc]) -> list[Part]:
     return parts
 
 
-def _summary(units: list[Unit], said: set[str], takeaways: list[Sentence]) -> list[Sentence]:
-    """Two or three central, self-contained statements on the documents' titles (one per
-    document when there are several), other than the introduction's and, when there are
-    others, the takeaways'; at most about 80 words."""
+def _summary(units: list[Unit], said: set[str], takeaways: list[Statement]) -> list[Statement]:
+    """Two or three central statements on the documents' titles (one per document when
+    there are several), not the introduction's, and the takeaways' only when nothing else
+    is left; at most about 80 words."""
     taken = {s.text for s in takeaways}
     docs = list(dict.fromkeys(u.doc for u in units))
-    chosen: list[Sentence] = []
+    chosen: list[Statement] = []
     for doc in docs[:3]:
-        pool = _impersonal([s for u in units if u.doc is doc for s in _standing(u)
-                            if collapse(s.text).casefold() not in said])  # fmt: skip
+        pool = [s for u in units if u.doc is doc for s in _standing(u)
+                if collapse(s.text).casefold() not in said]  # fmt: skip
+        pool = _impersonal(pool)
         pool = _on_topic([s for s in pool if s.text not in taken] or pool, doc.s.title)
-        chosen += _most_central(pool, 1 if len(docs) > 1 else 3)
+        chosen += _central(pool, 1 if len(docs) > 1 else 3)
     while len(chosen) > 2 and sum(len(s.text.split()) for s in chosen) > 80:
         chosen.pop()
     return chosen
 
 
 def _passages(units: list[Unit]) -> tuple[list[Passage], set[str], int]:
-    """The module's blocks to ask about (its sections' prose and lists, and the examples it
-    shows), the sentences it shows (casefolded) and how many words it shows."""
+    """What the questions may ask about: each run of sentences, list and example the module
+    shows, and its sections' other prose (not shown); the sentences it shows (collapsed,
+    casefolded) and how many words it shows."""
     passages: list[Passage] = []
+    taught: set[str] = set()
     for u in units:
-        said = {u.sentences[i].block for i in u.picked | u.forced}
+        keep = sorted(u.picked | u.forced)
+        taught |= {collapse(u.sentences[i].text).casefold() for i in keep}
         for p, (block, at) in enumerate(u.blocks):
-            if block.kind in ("prose", "list") or (block.kind == "code" and p in u.shown):
-                text = u.shown[p].text if block.kind == "code" else block.text
-                passages.append(Passage(u.doc.number, u.doc.s.path, block.kind, text, at,
-                                        u.heading, p in said or p in u.shown))  # fmt: skip
-    taught = {collapse(u.sentences[i].text).casefold() for u in units
-              for i in u.picked | u.forced}  # fmt: skip
-    for u in units:
-        for para in u.shown.values():
-            if para.kind == "list":
-                taught |= {collapse(x.lstrip(" -*0123456789.)")).casefold()
-                           for x in para.text.split("\n")}  # fmt: skip
-    return passages, taught, sum(u.words(u.picked) for u in units)
+            where = (u.doc.number, u.doc.s.path)
+            if p in u.shown:
+                passages.append(Passage(*where, block.kind, u.shown[p].text, at, u.heading))
+                if block.kind == "list":
+                    items = (
+                        re.sub(r"^\s*(?:[-*]|\d+[.)])\s+", "", x) for x in block.text.split("\n")
+                    )
+                    taught |= {collapse(x).casefold() for x in items}
+            elif block.kind in ("prose", "list"):
+                passages.append(Passage(*where, block.kind, block.text, at, u.heading, False))
+            for ref in u.runs([i for i in keep if u.sentences[i].block == p]):
+                text = u.doc.text[ref.start : ref.end]
+                passages.append(Passage(*where, "prose", text, ref.start, u.heading))
+    return passages, taught, sum(u.words() for u in units)
+
+
+# --- numbering and Markdown -------------------------------------------------------------------
 
 
 class Numbering:
-    """Sources numbered 1..n in first-cited order; the same span is one source."""
+    """Sources numbered 1..n in first-cited order; one span is one source."""
 
     def __init__(self, docs: list[Doc]) -> None:
         self.docs = docs
@@ -635,33 +641,38 @@ class Numbering:
         self._by_ref: dict[Ref, int] = {}
 
     def number(self, ref: Ref) -> int:
-        """The source number of a span (added on first use)."""
+        """The source number of a span (a new source on its first citation)."""
         if ref not in self._by_ref:
             doc = self.docs[ref.doc]
             block = next((b for b in doc.s.blocks if (at := doc.offset(b)) is not None
-                          and at <= ref.start < at + len(b.text) + 1), None)  # fmt: skip
+                          and at <= ref.start <= at + len(b.text)), None)  # fmt: skip
             quote = collapse(doc.text[ref.start : ref.end])
             if len(quote) > QUOTE_MAX:
                 quote = quote[: quote.rfind(" ", 0, QUOTE_MAX + 1)].rstrip() or quote[:QUOTE_MAX]
             self._by_ref[ref] = len(self.sources) + 1
-            self.sources.append({"index": len(self.sources) + 1, "path": doc.s.path,
-                                 "heading": (block.heading if block else None) or None,
-                                 "quote": quote, "start": ref.start, "end": ref.end})  # fmt: skip
+            self.sources.append({
+                "index": len(self.sources) + 1, "path": doc.s.path,
+                "heading": (block.heading if block else None) or None, "quote": quote,
+                "start": ref.start, "end": ref.end,
+            })  # fmt: skip
         return self._by_ref[ref]
 
+    def of(self, refs: list[Ref]) -> list[int]:
+        return list(dict.fromkeys(self.number(r) for r in refs))
+
     def marks(self, refs: list[Ref]) -> str:
-        return "".join(f"[{n}]" for n in dict.fromkeys(self.number(r) for r in refs))
+        return "".join(f"[{n}]" for n in self.of(refs))
 
 
 def _table_lines(text: str) -> list[str]:
     rows = [[c.strip().replace("|", "\\|") for c in r.split(" | ")] for r in text.split("\n")]
     width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    lines = [f"| {' | '.join(r)} |" for r in rows]
+    lines = [f"| {' | '.join(r + [''] * (width - len(r)))} |" for r in rows]
     return [lines[0], "|" + " --- |" * width, *lines[1:]]
 
 
 def _markdown(parts: list[Part], numbering: Numbering) -> str:
+    """Parts as Markdown, paragraphs as `courses.render.lesson_lines` writes them."""
     lines: list[str] = []
     for part in parts:
         if part.heading:
@@ -674,17 +685,19 @@ def _markdown(parts: list[Part], numbering: Numbering) -> str:
             elif p.kind == "list":
                 lines += [*list_items(p.text), *tail, ""]
             elif p.kind == "table":
-                lines += [*_table_lines(p.text), *([""] if tail else []), *tail, ""]
+                lines += [*_table_lines(p.text), "", *tail, *([""] if tail else [])]
             else:
                 lines += [f"{p.text} {marks}".rstrip(), ""]
     return "\n".join(lines).strip()
 
 
 def _sections(parts: list[Part], numbering: Numbering) -> list[dict[str, Any]]:
-    return [{"heading": part.heading, "paragraphs": [
-        {"kind": p.kind, "text": p.text, "lang": p.lang if p.kind == "code" else None,
-         "citations": list(dict.fromkeys(numbering.number(r) for r in p.refs))}
-        for p in part.paras]} for part in parts]  # fmt: skip
+    return [
+        {"heading": part.heading, "paragraphs": [
+            {"kind": p.kind, "text": p.text, "lang": p.lang if p.kind == "code" else None,
+             "citations": numbering.of(p.refs)} for p in part.paras]}
+        for part in parts
+    ]  # fmt: skip
 
 
 def write_module(
@@ -695,63 +708,43 @@ def write_module(
     complexity_level: str,
     additional_info: str | None,
 ) -> ModuleText:
-    """The text of one module of a pathway from its documents in reading order (module
-    docstring); `analyses` (one per document, or None) give the introductions' summaries and
-    fallback objectives, `complexity_level` the length bounds and the questions' difficulty,
-    `additional_info` the sentences and examples preferred."""
+    """The text of one module of a pathway from its documents, in reading order (module
+    docstring). `analyses` (one per document, or None) give fallback openings and
+    objectives; `complexity_level` sets the length bounds and the questions' difficulty;
+    `additional_info` (the user's note) puts sentences using its words first, and a note
+    asking for practical examples shows one more example per section."""
     level = complexity_level if complexity_level in PROSE_WORDS else "intermediate"
-    found = list(analyses or [])
-    found = [*found[: len(documents)], *[None] * (len(documents) - len(found))]
+    found = list(analyses or [])[: len(documents)]
+    found += [None] * (len(documents) - len(found))
     docs = [Doc(i, d) for i, d in enumerate(documents)]
     title = collapse(str(module.get("title") or "")) or (documents[0].title if documents else "")
     note = str(additional_info or "")
     practical = bool(_PRACTICAL.search(note))
     note_words = set(content_words(_PRACTICAL.sub(" ", note))) - {"focus", "please", "more"}
     intro = _introduction(module, docs, found)
-    said = {collapse(x.text).casefold() for p in intro.paras for x in split_sentences(p.text)}
-    used = set(said)
-    units, seen_code = _units(docs, title), set[str]()
-    cap = CODE_PER_SECTION[level] + practical
+    said = {collapse(s.text).casefold() for p in intro.paras for s in split_sentences(p.text)}
+    used, units = set(said), _units(docs, title)
+    examples = Examples(CODE_PER_SECTION + practical, -(-MAX_CODE // max(1, len(docs))))
     for unit in units:
-        _prepare(unit, level, cap, seen_code, used)
-        for s in unit.sentences:  # a sentence said twice in the module is shown once
-            used.add(collapse(s.text).casefold())
-    budget = round(PROSE_WORDS[level] * (0.85 if practical else 1.0))
+        _prepare(unit, level, examples, used)
+    budget = round(PROSE_WORDS[level] * (PRACTICAL_SHARE if practical else 1.0))
     left = _fit(units, budget, note_words)
-    main: list[Part] = []
-    for unit in units:
-        paras = _unit_paras(unit)
-        if unit.heading or not main:
-            if paras or unit.level == 1:
-                main.append(Part(unit.heading or title, unit.level, paras))
-        else:
-            main[-1].paras.extend(paras)
-    main = [p for i, p in enumerate(main)
-            if p.paras or (i + 1 < len(main) and main[i + 1].level > p.level)]  # fmt: skip
-    templated = ["introduction"]
-    if left:
-        names = list(dict.fromkeys(u.heading for u in left if u.heading))
-        if names:
-            line = f"*Not covered here: {', '.join(names)} (in `{left[0].doc.s.path}`).*"
-            main.append(Part("", 2, [Para("prose", line, [])]))
-    if any(not p.refs for part in main for p in part.paras):
-        templated.append("main_content")
-    conclusion = _conclusion(units, docs)
+    main = _main(units, left, title)
     takeaways = _takeaways(units)
+    conclusion = _conclusion(takeaways, docs)
     numbering = Numbering(docs)
-    texts = {name: _markdown(parts, numbering) for name, parts in
-             (("introduction", [intro]), ("main_content", main), ("conclusion", conclusion))}  # fmt: skip
-    summary = " ".join(f"{s.text} {numbering.marks([s.ref])}" for s in _summary(units, said,
-                                                                            takeaways))  # fmt: skip
-    checks = write_checks(*_passages(units), level, _self_contained,
-                          lambda d, a, b: numbering.number(Ref(d, a, b)))  # fmt: skip
-    if conclusion:
-        templated.append("conclusion")
-    if checks:
-        templated.append("assessment")
+    opening = [intro] if intro.paras else []
+    texts = [_markdown(parts, numbering) for parts in (opening, main, conclusion)]
+    summary = " ".join(f"{s.text} {numbering.marks([s.ref])}"
+                       for s in _summary(units, said, takeaways))  # fmt: skip
+    checks = write_checks(*_passages(units), level, lambda d, a, b: numbering.number(Ref(d, a, b)))
+    templated = ["introduction"]
+    templated += ["main_content"] if any(not p.refs for q in main for p in q.paras) else []
+    templated += ["conclusion"] if conclusion else []
+    templated += ["assessment"] if checks else []
     return ModuleText(
-        introduction=texts["introduction"], main_content=texts["main_content"],
-        conclusion=texts["conclusion"], assessment=assessment_markdown(checks), summary=summary,
-        sources=numbering.sources, sections=_sections([intro, *main, *conclusion], numbering),
-        checks=checks, templated=templated,
+        introduction=texts[0], main_content=texts[1], conclusion=texts[2],
+        assessment=assessment_markdown(checks), summary=summary, sources=numbering.sources,
+        sections=_sections([*opening, *main, *conclusion], numbering), checks=checks,
+        templated=templated,
     )  # fmt: skip

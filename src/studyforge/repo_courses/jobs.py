@@ -21,14 +21,16 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from studyforge.ai.errors import ProviderError
+from studyforge.ai.llm import Usage
 from studyforge.config import Settings
 from studyforge.courses.models import Course, CourseStatus
 from studyforge.db import utcnow
+from studyforge.errors import TransientError
 from studyforge.jobs import JobContext, job
 from studyforge.jobs.models import Job
 from studyforge.repo_courses import stage4
 from studyforge.repo_courses.access import clone, extract_archive
-from studyforge.repo_courses.analysis import analyze_offline
 from studyforge.repo_courses.models import (
     AnalyzedDocument,
     CourseTask,
@@ -41,6 +43,7 @@ from studyforge.repo_courses.models import (
     Stage3Input,
 )
 from studyforge.repo_courses.pathways import build_pathways
+from studyforge.repo_courses.prompts import analyse
 from studyforge.repo_courses.scan import read_text, scan
 from studyforge.repo_courses.service import JOB_KINDS, selected_paths
 from studyforge.repo_courses.structure import parse
@@ -217,15 +220,29 @@ def document_analyser(ctx: JobContext, course_id: str) -> dict[str, Any]:
     inputs = session.get_one(Stage2Input, cid)
     docs = _documents(session, cid)
     rows, failed = [], 0
+    usage = Usage()
+    # A part of a long document per model call, sized to the model's context (in tokens).
+    words = max(300, (getattr(ctx.services.ai.llm, "context", 16384) - 1500) // 2)
     for i, doc in enumerate(docs):  # nothing is written until every document is analysed
         percent = int(i / max(len(docs), 1) * 95)
         _report(ctx, course_id, "stage2", percent, f"Analyzing {doc.file_path}...")
         row = AnalyzedDocument(course_id=cid, file_path=doc.file_path)
         try:
             structure = parse(doc.file_path, doc.content or "", doc.doc_format or "text")
-            analysis = analyze_offline(
-                doc.file_path, structure, inputs.complexity_level, inputs.additional_info
+            analysis = analyse(
+                ctx.services.ai,
+                doc.file_path,
+                structure,
+                inputs.complexity_level,
+                inputs.additional_info,
+                words,
+                usage,
             )
+        except ProviderError as exc:
+            if isinstance(exc, TransientError):
+                raise  # the model's service is down: the stage is retried
+            failed += 1
+            row.status, row.error_message = "failed", f"The model's analysis failed: {exc}"[:1000]
         except (ValueError, RecursionError) as exc:
             failed += 1
             row.status, row.error_message = "failed", f"Could not analyse it: {exc}"[:1000]
@@ -236,15 +253,15 @@ def document_analyser(ctx: JobContext, course_id: str) -> dict[str, Any]:
             row.title = (row.title or "")[:300]
             row.analysis = data
         rows.append(row)
+    ctx.record_usage(usage)  # its own transaction: before this session starts writing
     session.execute(delete(AnalyzedDocument).where(AnalyzedDocument.course_id == cid))
     session.add_all(rows)
     analyzed = len(docs) - failed
     if not analyzed:
         raise stage4.StageFailed("None of the selected documents could be analysed")
-    _finish(
-        ctx, course_id, "stage2", "Document analysis complete", analyzed=analyzed, failed=failed
-    )
-    return {"status": "success", "analyzed_docs": analyzed, "failed": failed}
+    figures = {"analyzed": analyzed, "failed": failed, **usage.as_dict()}
+    _finish(ctx, course_id, "stage2", "Document analysis complete", **figures)
+    return {"status": "success", "analyzed_docs": analyzed, **figures}
 
 
 @job(

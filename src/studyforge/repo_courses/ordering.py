@@ -11,8 +11,12 @@ always gives the same order:
 - `foundations` — a topological order over `Corpus.before` (see `Corpus._dependencies`),
   ties broken by focus, complexity (beginner first) and the reading order; a cycle is broken
   at its easiest, earliest page.
-- `hands_on` — tutorials and how-tos lead, each followed by the pages it builds on; the API
-  last. `api_dive`, `quick_start` and `by_folder` are the optional and fallback orders.
+- `hands_on` — tutorials and how-tos lead, each right after the pages it needs and followed
+  by the concept pages it builds on; the API last. `api_dive`, `quick_start` and `by_folder`
+  are the optional and fallback orders.
+
+Reading times (`Doc.minutes`): `WORDS_PER_MINUTE`, plus `MINUTES_PER_EXAMPLE` per code
+example when the analysis has an int `code_count`, else `HANDS_ON_EXTRA` for tutorials/how-tos.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from studyforge.ai.offline.terms import code_like, plain_word, strip_numbering
+from studyforge.ai.offline.terms import code_like, strip_numbering
 from studyforge.repo_courses.structure import name_title
 
 LEVELS = ("beginner", "intermediate", "advanced")
@@ -80,20 +84,16 @@ class Doc:
     code_count: int | None
     links: list[str]
     toctree: list[str]
-    stem: str = field(init=False)
-    ideas: frozenset[str] = field(init=False)
+    stem: str = field(init=False)  # the path without its extension
+    folder: str = field(init=False)
+    index_page: bool = field(init=False)  # an index.* or README.* page
+    ideas: frozenset[str] = field(init=False)  # key concepts, case-folded
 
     def __post_init__(self) -> None:
-        self.stem = _EXT.sub("", self.path)  # the path without its extension
-        self.ideas = frozenset(c.casefold() for c in self.concepts)  # for "shares a concept"
-
-    @property
-    def folder(self) -> str:
-        return posixpath.dirname(self.path)
-
-    @property
-    def index_page(self) -> bool:
-        return posixpath.basename(self.stem).lower() in ("index", "readme")
+        self.stem = _EXT.sub("", self.path)
+        self.folder = posixpath.dirname(self.path)
+        self.index_page = posixpath.basename(self.stem).lower() in ("index", "readme")
+        self.ideas = frozenset(c.casefold() for c in self.concepts)
 
     @property
     def lookup(self) -> bool:
@@ -396,52 +396,3 @@ def quick_start(corpus: Corpus, practice: list[Doc], limit: float = 60.0) -> lis
 def by_folder(corpus: Corpus, docs: list[Doc]) -> list[Doc]:
     """Folder by folder, folders by path, each in reading order."""
     return sorted(docs, key=lambda d: (d.folder, corpus.rank[d.id]))
-
-
-# --- the user's note (`additional_info`) ------------------------------------------------------
-
-_CUES = {  # words in the user's note -> the pathway they put first
-    "hands-on": "hands-on|hands on|practical|practice|practise|example|examples|exercise|"
-    "exercises|tutorial|tutorials|project|projects|workshop",
-    "api-deep-dive": "api|apis|reference|references|endpoint|endpoints",
-    "foundations-first": "beginner|beginners|basics|basic|fundamentals|foundations|newcomer|"
-    "newcomers|novice|novices|introduction|introductory",
-}
-_CUE_WORDS = frozenset(re.findall(r"[a-z]+", " ".join(_CUES.values())))
-_NOTE_FILLER = frozenset(
-    re.findall(r"[a-z]+", "focus friendly course learn learning want need please mostly mainly more"
-               " less level style cover covering include including")
-)  # fmt: skip
-
-
-def cue_match(key: str, note: str) -> re.Match[str] | None:
-    """Where the note first says one of the cue words of pathway `key`."""
-    words = sorted(_CUES[key].split("|"), key=len, reverse=True)
-    return re.search(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", note.lower())
-
-
-def note_cues(note: str, complexity_level: str) -> list[str]:
-    """Pathway keys the note asks for, in the order it names them."""
-    found = [(m.start(), key) for key in _CUES if (m := cue_match(key, note))]
-    keys = [k for _, k in sorted(found)]
-    if complexity_level == "beginner" and "foundations-first" not in keys:
-        keys.append("foundations-first")
-    return keys
-
-
-def _stem(word: str) -> str:
-    """A crude singular: "retries" -> "retry", "workers" -> "worker"."""
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
-
-
-def _topics(text: str) -> set[str]:
-    return {_stem(w) for w in re.findall(r"[a-z][a-z0-9]+", text.lower()) if plain_word(w)}
-
-
-def focus_of(note: str, docs: list[Doc]) -> set[str]:
-    """Ids of the documents whose key concepts or title hold a topic word of the note (words
-    that are no cue and no filler, compared in a crude singular)."""
-    wanted = _topics(note) - _CUE_WORDS - _NOTE_FILLER
-    return {d.id for d in docs if wanted & _topics(" ".join([d.title, *d.concepts]))}

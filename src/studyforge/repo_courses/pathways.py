@@ -10,15 +10,20 @@ and listed in `PathwayPlan.templated`.
 
 from __future__ import annotations
 
-import math
-import posixpath
 import re
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from studyforge.ai.offline.terms import code_like
-from studyforge.ai.offline.text import STOPWORDS, split_sentences
+from studyforge.ai.offline.terms import plain_word
+from studyforge.repo_courses.layout import (
+    duration,
+    level_of,
+    module_description,
+    module_groups,
+    module_title,
+    objectives,
+    rounded,
+)
 from studyforge.repo_courses.ordering import (
     LEADERS,
     LEFT_OUT,
@@ -28,23 +33,14 @@ from studyforge.repo_courses.ordering import (
     api_dive,
     by_folder,
     codeish,
-    cue_match,
-    focus_of,
     foundations,
     hands_on,
     leaders,
-    note_cues,
     quick_start,
     read_doc,
 )
 
-WORD_BUDGET = 4000  # a module holds at most this many words ...
-DOC_BUDGET = 4  # ... and this many documents,
-LONG_DOC = 2000  # and a document this long is a module of its own.
-MAX_OBJECTIVES = 5
 MAX_PREREQUISITES = 5
-_DASHES = ":-\u2013\u2014,."
-_GENERIC_FOLDERS = {"", "docs", "doc", "documentation", "source", "src", "content", "pages", "site"}
 _ONE = " Each document is a module of its own."
 _SMALL = " Small modules: at most two documents each."
 _SHORTER = " Shorter pages first where the order is free."
@@ -56,9 +52,9 @@ _TEXTS = {  # key -> (title, description); fixed wording, filled in by `_strateg
     "foundations-first": ("Foundations first", "Starts with what the other pages build on: "
         "each page comes after the pages its prerequisites and links name, easier pages first "
         "where the order is free.{focused}{dropped}{skipped}"),
-    "hands-on": ("Hands-on", "Starts doing at once: the {kind} lead, each followed by the "
-        "background pages it links to or shares key ideas with; the API reference comes "
-        "last.{focused}{skipped}"),
+    "hands-on": ("Hands-on", "Starts doing at once: the {kind} lead, each right after the "
+        "pages it needs and followed by the background pages it links to or shares key ideas "
+        "with; the API reference comes last.{focused}{skipped}"),
     "api-deep-dive": ("API reference deep dive", "For readers who want the reference: the "
         "overview, the pages the API builds on, then every API and reference page in the "
         "project's order. Leaves out the {rest} other pages."),
@@ -73,10 +69,23 @@ _TEXTS = {  # key -> (title, description); fixed wording, filled in by `_strateg
         "order."),
 }  # fmt: skip
 
+_CUES = {  # words in the user's note -> the pathway they put first
+    "hands-on": "hands-on|hands on|practical|practice|practise|example|examples|exercise|"
+    "exercises|tutorial|tutorials|workshop|workshops",
+    "api-deep-dive": "api|apis|reference|references|endpoint|endpoints",
+    "foundations-first": "beginner|beginners|basics|basic|fundamentals|foundations|newcomer|"
+    "newcomers|novice|novices|introduction|introductory",
+}
+_CUE_WORDS = frozenset(re.findall(r"[a-z]+", " ".join(_CUES.values())))
+_NOTE_FILLER = frozenset(
+    re.findall(r"[a-z]+", "focus friendly course learn learning want need please mostly mainly more"
+               " less level style cover covering include including")
+)  # fmt: skip
+
 
 @dataclass
 class ModulePlan:
-    """One module of a pathway: its documents in reading order."""
+    """One module of a pathway: its documents in the pathway's order."""
 
     title: str
     description: str
@@ -127,11 +136,12 @@ def build_pathways(
 
     Pathways, in this default order: "reading-order" (the project's toctree/link order),
     "foundations-first" (prerequisites before what needs them, beginner to advanced),
-    "hands-on" (tutorials and how-tos lead; guides when there are none), then when they apply
-    "api-deep-dive" (at least 3 api/reference pages, or 1 when the note asks for the API;
-    a subset) and "quick-start" (the overview and first tutorials within about an hour; a
-    subset). Changelog, license and contributing documents are left out of every pathway
-    (the descriptions say so) unless nothing else is left.
+    "hands-on" (tutorials and how-tos lead, each right after the pages it names as needed;
+    guides lead when there are neither), then when they apply "api-deep-dive" (at least 3
+    api/reference pages, or 1 when the note asks for the API; a subset) and "quick-start"
+    (the overview, the first tutorials and what they need within about an hour; a subset).
+    Changelog, license and contributing documents are left out of every pathway (the
+    descriptions say so) unless nothing else is left.
 
     `additional_info`: "hands-on"/"practical"/"examples"/"exercise"... puts hands-on first,
     "api"/"reference" the API deep dive, "beginner"/"basics" foundations-first (which then
@@ -140,18 +150,21 @@ def build_pathways(
     as early as their prerequisites allow in foundations-first and hands-on. A `complexity_level`
     of "beginner" ranks foundations-first first too; it also fills in a missing document level.
 
-    Modules: consecutive documents of the same section (a toctree parent with its children,
-    else a folder) up to `WORD_BUDGET` words and `DOC_BUDGET` documents; a document of
-    `LONG_DOC` words or more stands alone. Times: 200 words a minute, plus 2 minutes per code
-    example when a document has an int `code_count`, else +50% for tutorials and how-tos;
-    each module rounded up to 5 minutes, a pathway the sum of its modules.
+    Modules: consecutive documents of the same section (a toctree page with its entries, else
+    a folder; the overview's own entries are chapters that only share a folder) up to
+    `WORD_BUDGET` words and `DOC_BUDGET` documents; a document of `LONG_DOC` words or more
+    stands alone. Times: 200 words a minute, plus 2 minutes per code example when a document
+    has an int `code_count`, else +50% for tutorials and how-tos; each module rounded up to 5
+    minutes, a pathway the sum of its modules.
 
     No two pathways share a module sequence: a pathway equal to an earlier one is laid out
-    again (one document per module, then its alternative order) or dropped. With 3 or more
-    kept documents there are always at least 3 (fallbacks: folder by folder, one document per
-    module, two per module, one module). With 2 documents only the orders the strategies
-    produce are used (never an arbitrary one), so 2 or 3 pathways; with 1 document there is
-    one possible sequence and so one pathway; none without documents. Deterministic.
+    again (its alternative order, then modules of at most two documents, then one document
+    per module) or dropped. With 3 or more kept documents there are always at least 3
+    (fallbacks: folder by folder, one document per module, two per module, one module). With
+    2 documents only orders a strategy chose are used (never an arbitrary one): 2 or 3
+    pathways differing in order or grouping. With 1 document there is one possible sequence,
+    so one pathway; none without documents. Deterministic: same input, same output, whatever
+    the order of `documents`.
     """
     default = complexity_level if complexity_level in LEVELS else "intermediate"
     docs = [read_doc(raw, default) for raw in documents]
@@ -160,8 +173,8 @@ def build_pathways(
         return []
     corpus = Corpus(kept, overview_document)
     left_out = [d for d in docs if d not in kept]
-    cues = note_cues(additional_info or "", complexity_level)
-    focus = focus_of(additional_info or "", corpus.docs)
+    cues = _note_cues(additional_info or "", complexity_level)
+    focus = _focus_of(additional_info or "", corpus.docs)
     strategies = _strategies(corpus, cues, focus, left_out, additional_info or "")
     first = [s for c in cues for s in strategies if s.key == c]
     ranked = first + [s for s in strategies if s not in first]
@@ -181,6 +194,39 @@ def build_pathways(
         if plan is not None:
             out.append(plan)
     return out
+
+
+def _cue_match(key: str, note: str) -> re.Match[str] | None:
+    """Where the note first says one of the cue words of pathway `key`."""
+    words = sorted(_CUES[key].split("|"), key=len, reverse=True)
+    return re.search(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", note.lower())
+
+
+def _note_cues(note: str, complexity_level: str) -> list[str]:
+    """Pathway keys the note asks for, in the order it names them."""
+    found = [(m.start(), key) for key in _CUES if (m := _cue_match(key, note))]
+    keys = [k for _, k in sorted(found)]
+    if complexity_level == "beginner" and "foundations-first" not in keys:
+        keys.append("foundations-first")
+    return keys
+
+
+def _stem(word: str) -> str:
+    """A crude singular: "retries" -> "retry", "workers" -> "worker"."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
+def _topics(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[a-z][a-z0-9]+", text.lower()) if plain_word(w)}
+
+
+def _focus_of(note: str, docs: list[Doc]) -> set[str]:
+    """Ids of the documents whose key concepts or title hold a topic word of the note (words
+    that are no cue and no filler, compared in a crude singular)."""
+    wanted = _topics(note) - _CUE_WORDS - _NOTE_FILLER
+    return {d.id for d in docs if wanted & _topics(" ".join([d.title, *d.concepts]))}
 
 
 def _strategy(
@@ -216,7 +262,7 @@ def _strategies(
     )
     found = [_strategy("reading-order", [(reading, "")], route=route, skipped=skipped)]
     base, dropped = reading, ""
-    if cue_match("foundations-first", note):
+    if _cue_match("foundations-first", note):
         easy = [d for d in reading if LEVELS[d.level] != "advanced"]
         if easy and len(easy) < len(reading):
             base = easy
@@ -261,7 +307,7 @@ def _first_new(
 ) -> PathwayPlan | None:
     """The strategy's first layout whose module sequence no earlier pathway has."""
     for order, grouping, note in strategy.options:
-        groups = _groups(order, corpus, grouping)
+        groups = module_groups(order, corpus, grouping)
         sequence = tuple(tuple(d.id for d in g) for g in groups)
         if not groups or sequence in seen:
             continue
@@ -270,47 +316,21 @@ def _first_new(
     return None
 
 
-def _groups(order: list[Doc], corpus: Corpus, grouping: str) -> list[list[Doc]]:
-    """Modules' documents: "section" (see `build_pathways`), "small" (the same with half
-    the budgets), "single", "pairs" or "whole"."""
-    if grouping == "single":
-        return [[d] for d in order]
-    if grouping == "pairs":
-        return [order[i : i + 2] for i in range(0, len(order), 2)]
-    if grouping == "whole":
-        return [list(order)] if order else []
-    share = 2 if grouping == "small" else 1
-    groups: list[list[Doc]] = []
-    for d in order:
-        last = groups[-1] if groups else []
-        if (
-            last
-            and corpus.section(d) == corpus.section(last[0])
-            and len(last) < DOC_BUDGET // share
-            and max(x.words for x in [*last, d]) < LONG_DOC // share
-            and sum(x.words for x in last) + d.words <= WORD_BUDGET // share
-        ):
-            last.append(d)
-        else:
-            groups.append([d])
-    return groups
-
-
 def _plan(strategy: _Strategy, groups: list[list[Doc]], note: str, corpus: Corpus) -> PathwayPlan:
     templated = ["title", "description"]
     modules: list[ModulePlan] = []
     used: set[str] = set()
     total = 0
     for n, group in enumerate(groups, 1):
-        title, fixed_title = _module_title(group, corpus, used)
-        description, fixed_text = _module_description(group)
+        title, fixed_title = module_title(group, corpus, used)
+        description, fixed_text = module_description(group)
         templated += [f"modules[{n}].title"] * fixed_title
         templated += [f"modules[{n}].description"] * fixed_text
-        minutes = _rounded(sum(d.minutes for d in group))
+        minutes = rounded(sum(d.minutes for d in group))
         total += minutes
         modules.append(
             ModulePlan(
-                title, description, n, _objectives(group), _duration(minutes), [d.id for d in group]
+                title, description, n, objectives(group), duration(minutes), [d.id for d in group]
             )
         )
     docs = [d for g in groups for d in g]
@@ -318,90 +338,12 @@ def _plan(strategy: _Strategy, groups: list[list[Doc]], note: str, corpus: Corpu
         key=strategy.key,
         title=strategy.title,
         description=strategy.description + note,
-        complexity_level=_level(docs),
-        estimated_duration=_duration(total),
+        complexity_level=level_of(docs),
+        estimated_duration=duration(total),
         prerequisites=_prerequisites(docs, corpus),
         modules=modules,
         templated=templated,
     )
-
-
-def _module_title(group: list[Doc], corpus: Corpus, used: set[str]) -> tuple[str, bool]:
-    """(title, templated): one document's title; else the section's head page, the titles'
-    shared opening words, the folder's name, a key concept most of them share; else the
-    titles joined. A title used earlier in the pathway gets its first other title added."""
-    fixed = False
-    sections = {corpus.section(d) for d in group}
-    head = corpus.section_head(sections.pop()) if len(sections) == 1 else None
-    folders = {d.folder for d in group}
-    folder = _folder_words(folders.pop()) if len(folders) == 1 else ""
-    names = [d.title for d in group]
-    if len(group) == 1:
-        title = names[0]
-    elif head is not None:
-        title = head.title
-    else:
-        concept = _shared_concept(group) if len(group) > 2 else ""
-        title = _shared_opening(names) or folder or concept
-    if not title:
-        glue = "; " if any(" and " in n for n in names) else ", "
-        title = glue.join(names[:-1]) + (glue if glue == "; " else " and ") + names[-1]
-        if len(title) > 70:
-            title, fixed = f"{names[0]}{glue}{names[1]} and {len(names) - 2} more", True
-    if title.casefold() in used:
-        other = next((n for n in names if n.casefold() != title.casefold()), "")
-        title = f"{title}: {other}" if other else title
-    used.add(title.casefold())
-    return title, fixed
-
-
-def _folder_words(folder: str) -> str:
-    """A folder's name as words ("docs/user-guide" -> "User guide"); "" for a bare docs root."""
-    name = re.sub(r"^\d+[-_. ]+", "", folder.rsplit("/", 1)[-1]).replace("-", " ").replace("_", " ")
-    if name.strip().lower() in _GENERIC_FOLDERS or code_like(name):
-        return ""
-    return name.strip()[:1].upper() + name.strip()[1:]
-
-
-def _shared_opening(titles: list[str]) -> str:
-    """The words every title opens with ("Tutorial: Step 1", "Tutorial: Step 2" -> "Tutorial"),
-    without a trailing stopword or punctuation."""
-    common = posixpath.commonprefix([t.casefold().split() for t in titles])
-    words = titles[0].split()[: len(common)]
-    while words and words[-1].strip(_DASHES).casefold() in {*STOPWORDS, ""}:
-        words.pop()
-    text = " ".join(words).strip(_DASHES + " ")
-    return "" if code_like(text) else text
-
-
-def _shared_concept(group: list[Doc]) -> str:
-    """A key concept every document of the group holds, as first written."""
-    counts = Counter(c for d in group for c in d.ideas)
-    best = [c for c, n in counts.most_common() if n == len(group)]
-    if not best:
-        return ""
-    written = next(c for d in group for c in d.concepts if c.casefold() == best[0])
-    return written[:1].upper() + written[1:]
-
-
-def _module_description(group: list[Doc]) -> tuple[str, bool]:
-    """The first sentence of the longest document's summary (that is prose), else fixed."""
-    for d in sorted(group, key=lambda d: -d.words):
-        sentences = [s.text for s in split_sentences(d.summary)]
-        if sentences and not code_like(sentences[0]):
-            return sentences[0], False
-    return "Reading: " + "; ".join(d.title for d in group) + ".", True
-
-
-def _objectives(group: list[Doc]) -> list[str]:
-    """The documents' learning objectives, one from each in turn, deduplicated."""
-    out: dict[str, str] = {}
-    depth = max((len(d.objectives) for d in group), default=0)
-    for i in range(depth):
-        for d in group:
-            if i < len(d.objectives):
-                out.setdefault(d.objectives[i].casefold(), d.objectives[i])
-    return list(out.values())[:MAX_OBJECTIVES]
 
 
 def _prerequisites(docs: list[Doc], corpus: Corpus) -> list[str]:
@@ -414,22 +356,3 @@ def _prerequisites(docs: list[Doc], corpus: Corpus) -> list[str]:
             if not taught and not codeish(p):
                 out.setdefault(p.casefold(), p)
     return list(out.values())[:MAX_PREREQUISITES]
-
-
-def _level(docs: list[Doc]) -> str:
-    """The word-weighted mean level of the documents, rounded half up."""
-    weight = sum(max(d.words, 1) for d in docs)
-    mean = sum(d.level * max(d.words, 1) for d in docs) / weight
-    return LEVELS[min(len(LEVELS) - 1, math.floor(mean + 0.5))]
-
-
-def _rounded(minutes: float) -> int:
-    return max(5, 5 * math.ceil(minutes / 5 - 1e-9))
-
-
-def _duration(minutes: int) -> str:
-    """ "3 hours 20 minutes", "1 hour", "45 minutes"."""
-    hours, rest = divmod(minutes, 60)
-    parts = [f"{hours} hour{'s' * (hours != 1)}"] if hours else []
-    parts += [f"{rest} minute{'s' * (rest != 1)}"] if rest or not hours else []
-    return " ".join(parts)

@@ -196,7 +196,12 @@ def _store(
     course.num_lessons = len(modules)
     course.generated_at = now
     course.provider, course.model = ctx.services.ai.llm.name, ctx.services.ai.llm.model
-    course.sources = [s for t in texts for s in t.sources]
+    # Each module numbers its sources from 1: the course's list says whose they are.
+    course.sources = [
+        {**s, "lesson_number": m.sequence_order}
+        for m, t in zip(modules, texts, strict=True)
+        for s in t.sources
+    ]
     row = session.get(GeneratedCourse, course.id) or GeneratedCourse(course_id=course.id)
     row.pathway_id, row.status, row.generated_at = pathway.id, "completed", now
     row.export_path = str(export.course_dir(settings.home / "courses", course))

@@ -41,7 +41,8 @@ _FURNITURE_TEXT = """
     getting started quickstart quick start tutorial welcome documentation docs about
     installation install requirements prerequisites screencast video miscellaneous misc
     page pages other more basics general random remarks information primer odds ends first
-    look complete practical technical topics details tips tricks things"""
+    look complete practical technical topics details tips tricks things simple quick short
+    brief full detailed small"""
 _FURNITURE = frozenset(_FURNITURE_TEXT.split())
 _FURNITURE_PHRASES = {
     "see also", "table of contents", "next steps", "what's next", "further reading",
@@ -330,9 +331,14 @@ def objectives(
         if len(out) >= MIN_OBJECTIVES:
             break
         text = UNDERSTAND + concept
-        if not any(text.lower() == o.lower() for o, _ in out):
+        if not any(_bare(text) == _bare(o) for o, _ in out):
             out.append((text, True))
     return [o for o, _ in out], [i for i, (_, t) in enumerate(out) if t]
+
+
+def _bare(objective: str) -> str:
+    """An objective compared without case or articles ("Understand a simple example")."""
+    return re.sub(r"\b(?:the|an?)\s+", "", objective.lower())
 
 
 def _summary_candidates(structure: DocStructure) -> list[str]:

@@ -1,0 +1,160 @@
+"""Repository → course, all four stages over HTTP, on a real project's documentation: wall time
+per stage and in total, and the LLM calls and tokens each stage used.
+
+The project is click's source distribution from the package registry (`pip download`), whose
+files the bench commits into a local Git repository; the pipeline clones it (`file://`, with
+`STUDYFORGE_REPO_ALLOW_LOCAL`), the user's choices being the `docs` folder, the README as the
+overview, and the first pathway offered. The app runs in-process on SQLite with inline jobs
+and the offline engine (`--provider local` for the local llama.cpp model, when installed).
+
+`python -m bench repo_courses [--quick] [--provider local]`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from starlette.testclient import TestClient
+from tests.conftest import make_settings
+from tests.support.gitserve import git
+
+from studyforge.app import create_app
+from studyforge.auth.service import create_user, issue_token
+from studyforge.jobs.models import Job
+from studyforge.migrate import upgrade
+from studyforge.platform import build_platform
+
+PROJECT = "click==8.1.7"
+CACHE = Path(os.environ.get("STUDYFORGE_BENCH_CACHE", Path.home() / ".cache" / "studyforge-bench"))
+PROVIDER = sys.argv[sys.argv.index("--provider") + 1] if "--provider" in sys.argv else "offline"
+STAGES = [
+    ("stage1", "analyze-repository"),
+    ("stage2", "analyze-documents"),
+    ("stage3", "generate-pathways"),
+    ("stage4", "generate-course"),
+]
+
+
+def project_repo(root: Path) -> Path:
+    """click's sdist, downloaded once into the cache, committed as a Git repository."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    sdists = sorted(CACHE.glob("click-8.1.7.tar.gz"))
+    if not sdists:
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+                        "--no-binary", ":all:", PROJECT, "-d", str(CACHE)],
+                       check=True, timeout=300)  # fmt: skip
+        sdists = sorted(CACHE.glob("click-8.1.7.tar.gz"))
+    with tarfile.open(sdists[0]) as archive:
+        archive.extractall(root, filter="data")
+    repo = root / "click-8.1.7"
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "click 8.1.7 from its sdist")
+    return repo
+
+
+def wait(client: TestClient, h: dict[str, str], course: str, stage: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 1800
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/courses/{course}/{stage}/status", headers=h).json()
+        if body["status"] in ("SUCCESS", "FAILURE"):
+            return dict(body)
+        time.sleep(0.1)
+    raise RuntimeError(f"{stage} did not finish")
+
+
+def run(root: Path) -> list[dict[str, Any]]:
+    """The four stages on the project; one row per stage."""
+    repo = project_repo(root / "src")
+    db = f"sqlite:///{root / 'bench.db'}"
+    upgrade(db)
+    settings = make_settings(root / "home", db, repo_allow_local=True, llm_provider=PROVIDER,
+                             max_body_bytes=50 * 1024 * 1024)  # fmt: skip
+    platform = build_platform(settings)
+    rows: list[dict[str, Any]] = []
+    try:
+        with platform.sessions.begin() as s:
+            token = issue_token(create_user(s, "bench", "bench-pass-1"), settings.secret_key(), 600)
+        h = {"Authorization": f"Bearer {token}"}
+        client = TestClient(create_app(platform=platform))
+        course = str(uuid.uuid4())
+        base = f"/api/courses/{course}"
+        bodies: dict[str, dict[str, Any]] = {
+            "stage1": {"repo_url": repo.as_uri()}, "stage2": {"complexity_level": "beginner"},
+            "stage3": {"additional_info": "hands-on"}, "stage4": {},
+        }  # fmt: skip
+        for stage, path in STAGES:
+            if stage == "stage2":
+                client.post(
+                    f"{base}/stage1-selections",
+                    headers=h,
+                    json={"selected_folders": ["docs"], "overview_document": "README.md"},
+                )
+            if stage == "stage4":
+                first = client.get(f"{base}/pathways", headers=h).json()["pathways"][0]
+                client.post(f"{base}/stage3-selections", headers=h,
+                            json={"selected_pathway_id": first["id"]})  # fmt: skip
+            started = time.perf_counter()
+            task = client.post(f"{base}/{path}", headers=h, json=bodies[stage]).json()
+            status = wait(client, h, course, stage)
+            seconds = time.perf_counter() - started
+            with platform.sessions() as s:
+                usage = s.get_one(Job, uuid.UUID(task["task_id"])).usage or {}
+            rows.append({"stage": stage, "seconds": seconds, "status": status["status"],
+                         "error": status["error_message"], **usage,
+                         "what": _what(client, h, base, stage)})  # fmt: skip
+    finally:
+        platform.close()
+    return rows
+
+
+def _what(client: TestClient, h: dict[str, str], base: str, stage: str) -> str:
+    if stage == "stage1":
+        found = client.get(f"{base}/repository-files", headers=h).json()
+        docs = sum(f["is_documentation"] for f in found["files"])
+        return f"{len(found['files'])} files, {docs} documentation"
+    if stage == "stage2":
+        body = client.get(f"{base}/analyzed-documents", headers=h).json()
+        return f"{body['analyzed']} analysed, {body['failed']} failed"
+    if stage == "stage3":
+        paths = client.get(f"{base}/pathways", headers=h).json()["pathways"]
+        return f"{len(paths)} pathways: " + ", ".join(str(len(p["modules"])) for p in paths)
+    made = client.get(f"{base}/generated-course", headers=h).json()
+    words = sum(len((m["main_content"] or "").split()) for m in made["modules"])
+    return f"{len(made['modules'])} modules, {words:,} words of main content"
+
+
+def main() -> None:
+    """Print the table."""
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = run(Path(tmp))
+    print(
+        f"\nRepository → course ({PROJECT} docs, provider {PROVIDER}), in-process app on "
+        f"SQLite, inline jobs; {os.cpu_count()} CPUs, load average {load} at the start"
+    )
+    print("| stage | status | wall s | result | LLM calls | prompt tokens | completion tokens |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['stage']} | {r['status']} | {r['seconds']:.1f} | {r['what']} | "
+              f"{r.get('calls', 0)} | {r.get('prompt_tokens', 0)} | "
+              f"{r.get('completion_tokens', 0)} |")  # fmt: skip
+    total = sum(r["seconds"] for r in rows)
+    tokens = sum(r.get("prompt_tokens", 0) for r in rows)
+    print(f"| total | | {total:.1f} | | {sum(r.get('calls', 0) for r in rows)} | {tokens} | "
+          f"{sum(r.get('completion_tokens', 0) for r in rows)} |")  # fmt: skip
+    for r in rows:
+        if r["error"]:
+            print(f"{r['stage']} failed: {r['error']}")
+
+
+if __name__ == "__main__":
+    main()
