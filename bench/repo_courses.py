@@ -3,9 +3,9 @@ per stage and in total, and the LLM calls and tokens each stage used.
 
 The project is click's source distribution from the package registry (`pip download`), whose
 files the bench commits into a local Git repository; the pipeline clones it (`file://`, with
-`STUDYFORGE_REPO_ALLOW_LOCAL`), the user's choices being the `docs` folder, the README as the
-overview, and the first pathway offered. The app runs in-process on SQLite with inline jobs
-and the offline engine (`--provider local` for the local llama.cpp model, when installed).
+`STUDYFORGE_REPO_ALLOW_LOCAL`). The user's choices: the `docs` folder, the first overview
+candidate (the README) and the first pathway offered. The app runs in-process on SQLite with
+inline jobs and the offline engine (`--provider local`: the local llama.cpp model).
 
 `python -m bench repo_courses [--quick] [--provider local]`.
 """
@@ -62,13 +62,14 @@ def project_repo(root: Path) -> Path:
 
 
 def wait(client: TestClient, h: dict[str, str], course: str, stage: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 1800
+    deadline = time.monotonic() + float(os.environ.get("STUDYFORGE_BENCH_STAGE_SECONDS", 1800))
+    body: dict[str, Any] = {}
     while time.monotonic() < deadline:
         body = client.get(f"/api/courses/{course}/{stage}/status", headers=h).json()
         if body["status"] in ("SUCCESS", "FAILURE"):
             return dict(body)
         time.sleep(0.1)
-    raise RuntimeError(f"{stage} did not finish")
+    raise RuntimeError(f"{stage} did not finish: {body}")
 
 
 def run(root: Path) -> list[dict[str, Any]]:
@@ -93,17 +94,17 @@ def run(root: Path) -> list[dict[str, Any]]:
         }  # fmt: skip
         for stage, path in STAGES:
             if stage == "stage2":
-                client.post(
-                    f"{base}/stage1-selections",
-                    headers=h,
-                    json={"selected_folders": ["docs"], "overview_document": "README.md"},
-                )
+                found = client.get(f"{base}/repository-files", headers=h).json()
+                chosen = {"selected_folders": ["docs"],
+                          "overview_document": found["overview_candidates"][0]}  # fmt: skip
+                client.post(f"{base}/stage1-selections", headers=h, json=chosen).raise_for_status()
             if stage == "stage4":
                 first = client.get(f"{base}/pathways", headers=h).json()["pathways"][0]
                 client.post(f"{base}/stage3-selections", headers=h,
                             json={"selected_pathway_id": first["id"]})  # fmt: skip
             started = time.perf_counter()
-            task = client.post(f"{base}/{path}", headers=h, json=bodies[stage]).json()
+            resp = client.post(f"{base}/{path}", headers=h, json=bodies[stage])
+            task = resp.raise_for_status().json()
             status = wait(client, h, course, stage)
             seconds = time.perf_counter() - started
             with platform.sessions() as s:

@@ -103,6 +103,7 @@ async def test_streams_exports_and_downloads_have_their_real_content_types(app: 
         "application/json",
         "text/markdown",
         "text/html",
+        "application/zip",
     }
     files = ok_types("/document/{document_id}/file")
     assert "application/json" not in files

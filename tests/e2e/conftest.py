@@ -88,6 +88,7 @@ def _server_env(home: Path) -> dict[str, str]:
     }
     env["STUDYFORGE_HOME"] = str(home)
     env["STUDYFORGE_HOST"] = "127.0.0.1"
+    env["STUDYFORGE_REPO_ALLOW_LOCAL"] = "true"  # the wizard's tests serve repositories on loopback
     return env
 
 

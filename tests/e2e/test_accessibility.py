@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.e2e.conftest import Server, no_sideways_scroll, science_course, sign_in
+from tests.e2e.test_repo_wizard import SAMPLE, served_repos, wizard_courses
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -27,10 +28,17 @@ FOCUS_RING = (JS / "focus_ring.js").read_text()
 
 
 @pytest.fixture(scope="module")
-def material(api: httpx.Client) -> Iterator[dict[str, str]]:
-    """A processed document, a READY course, a quiz taken once and a chat with an answer and
-    a refusal, so every page has real content."""
-    with science_course(api, FOLDER) as (doc_id, course):
+def material(
+    api: httpx.Client, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """A processed document, a READY course, a quiz taken once, a chat with an answer and
+    a refusal, and repository courses at each step of their wizard, so every page has real
+    content."""
+    with (
+        served_repos(tmp_path_factory.mktemp("a11y-repos"), SAMPLE) as repos,
+        science_course(api, FOLDER) as (doc_id, course),
+    ):
+        wizard = wizard_courses(api, repos + "docs")
         body = {"document_id": doc_id, "num_questions": 4, "quiz_type": "mixed"}
         quiz = api.post("/quiz/generate", json=body).raise_for_status().json()
         answers = {q["question_id"]: 0 for q in quiz["questions"] if q["options"]}
@@ -42,7 +50,8 @@ def material(api: httpx.Client) -> Iterator[dict[str, str]]:
         api.post("/chat", json=refusal).raise_for_status()
         try:
             yield {"doc": doc_id, "course": course["id"], "quiz": quiz["quiz_id"],
-                   "submission": submission, "chat": chat}  # fmt: skip
+                   "submission": submission, "chat": chat,
+                   **{f"wizard_{view}": path for view, path in wizard.items()}}  # fmt: skip
         finally:
             api.delete(f"/quiz/{quiz['quiz_id']}")
             api.delete(f"/chat/sessions/{chat}")
@@ -57,6 +66,7 @@ def pages(material: dict[str, str]) -> list[str]:
         f"{course}/lessons/1/regenerate", f"{course}/lessons/1/history", "/jobs",
         "/practice", quiz, f"{quiz}/take", f"{quiz}/results/{material['submission']}",
         "/practice/history", "/tutor", f"/tutor/{material['chat']}", "/nonexistent-page",
+        "/courses/from-repository", *(v for k, v in material.items() if k.startswith("wizard_")),
     ]  # fmt: skip
 
 

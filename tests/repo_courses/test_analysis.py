@@ -306,7 +306,8 @@ def test_as_dict_round_trip() -> None:
     data = a.as_dict()
     assert set(data) == {"title", "doc_type", "complexity_level", "key_concepts",
                          "learning_objectives", "summary", "prerequisites", "related_topics",
-                         "word_count", "code_count", "headings", "links", "toctree", "templated"}  # fmt: skip
+                         "word_count", "code_count", "headings", "links", "toctree",
+                         "templated"}  # fmt: skip
     assert DocAnalysis.from_dict({**data, "unknown": 1}) == a
     assert DocAnalysis.from_dict({"title": "X"}).doc_type == "other"
 

@@ -130,3 +130,21 @@ async def test_a_page_the_model_fails_on_is_recorded_and_the_stage_goes_on(
     assert (body["analyzed"], body["failed"]) == (1, 1)
     failed = next(d for d in body["documents"] if d["status"] == "failed")
     assert failed["file_path"] == "docs/guide.md" and "model" in failed["error_message"]
+
+
+def test_offline_a_page_with_many_related_topics_is_analysed_whole(platform) -> None:  # type: ignore[no-untyped-def]
+    links = "\n".join(f"- [Topic number {i}](page{i}.md)" for i in range(30))
+    structure = parse("docs/index.md", f"# Index\n\nThe pages of this project.\n\n{links}\n",
+                      "markdown")  # fmt: skip
+    whole = analyze_offline("docs/index.md", structure, "beginner", None)
+    assert len(whole.related_topics) > 8  # more than the model may list
+    result = analyse(_offline(platform), "docs/index.md", structure, "beginner", None,
+                     100_000, Usage())  # fmt: skip
+    assert result == whole
+
+
+def _offline(platform) -> AIProviders:  # type: ignore[no-untyped-def]
+    from studyforge.ai.offline.llm import OfflineLLM
+
+    platform.ai.llm = OfflineLLM()
+    return platform.ai

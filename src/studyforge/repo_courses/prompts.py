@@ -36,7 +36,7 @@ class AnalysisOut(BaseModel):
     learning_objectives: list[str] = Field(default_factory=list, max_length=6)
     summary: str = Field("", max_length=1500)
     prerequisites: list[str] = Field(default_factory=list, max_length=8)
-    related_topics: list[str] = Field(default_factory=list, max_length=8)
+    related_topics: list[str] = Field(default_factory=list, max_length=15)
 
 
 SYSTEM = (
@@ -60,7 +60,13 @@ def _render(inputs: dict[str, Any]) -> str:
 
 
 def _offline(inputs: dict[str, Any]) -> dict[str, Any]:
-    return {k: inputs["offline"][k] for k in AnalysisOut.model_fields}
+    """The engine's analysis in the schema's bounds (the caller keeps the whole of it)."""
+    out = {k: inputs["offline"][k] for k in AnalysisOut.model_fields}
+    for name, info in AnalysisOut.model_fields.items():
+        bound = next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
+        if bound is not None:
+            out[name] = out[name][:bound]
+    return out
 
 
 ANALYSE: Task[AnalysisOut] = Task(

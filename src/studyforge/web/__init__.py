@@ -21,9 +21,11 @@ def mount_web(app: FastAPI) -> None:
     from studyforge.web.pages import router
     from studyforge.web.quiz_take import router as quiz_take_router
     from studyforge.web.quizzes import router as quizzes_router
+    from studyforge.web.repo_wizard import router as repo_wizard_router
 
     app.include_router(router)
     app.include_router(documents_router)
+    app.include_router(repo_wizard_router)  # before the courses pages' `/studio/{course_id}`
     app.include_router(courses_router)
     app.include_router(checks_router)
     app.include_router(editing_router)

@@ -42,6 +42,7 @@ LIBRARY = "/library"
 LIST_LIMIT = 100
 ACTIVE = frozenset({CourseStatus.QUEUED, CourseStatus.GENERATING})
 AGAIN = "again"  # query flag: a form sent again landed on the course it had already made
+REPOSITORY = "repository"  # the kind of course made stage by stage (web/repo_wizard.py)
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 FormDep = Annotated[PostedForm, Depends(posted_form)]
@@ -131,10 +132,24 @@ def _jobs(session: Session, user: Principal, ids: Sequence[uuid.UUID]) -> dict[u
     return {job.id: job for job in session.scalars(stmt)}
 
 
+def building(course: Course) -> bool:
+    """Whether a job writes the course now (a repository course between stages waits for you)."""
+    if course.kind == REPOSITORY:
+        return (course.repo_status or "").endswith("_running")
+    return course.status in ACTIVE
+
+
+def wizard_redirect(course: Course) -> Response | None:
+    """A repository course not written yet is at its wizard page, not at an empty course."""
+    if course.kind == REPOSITORY and course.repo_status != "stage4_complete":
+        return RedirectResponse(f"/courses/from-repository/{course.id}", status_code=303)
+    return None
+
+
 def _rows(session: Session, user: Principal) -> list[CourseRow]:
     stmt = service.list_courses_stmt(user.id, None).limit(LIST_LIMIT)
     courses = session.scalars(stmt).all()
-    active = [c.job_id for c in courses if c.status in ACTIVE and c.job_id]
+    active = [c.job_id for c in courses if building(c) and c.job_id]
     jobs = _jobs(session, user, active)
     counts: dict[uuid.UUID, int] = {}
     if courses:
@@ -151,8 +166,8 @@ def _rows(session: Session, user: Principal) -> list[CourseRow]:
 
 def _list_context(session: Session, user: Principal) -> dict[str, Any]:
     rows = _rows(session, user)
-    building = any(row.course.status in ACTIVE for row in rows)
-    return {"rows": rows, "building": building, "limit": LIST_LIMIT}
+    active = any(building(row.course) for row in rows)
+    return {"rows": rows, "building": active, "limit": LIST_LIMIT}
 
 
 def _studio(
@@ -255,7 +270,7 @@ def edit_page(request: Request, session: SessionDep, user: PageUser, course_id: 
     course = owned_course(session, user, course_id)
     if course is None:
         return not_yours(request, user)
-    if course.status is not CourseStatus.FAILED:
+    if course.status is not CourseStatus.FAILED or course.kind == REPOSITORY:
         return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
     return _studio(request, session, user, editing=course)
 
@@ -278,7 +293,7 @@ def edit_course(
     course = owned_course(session, user, course_id)
     if course is None:
         return not_yours(request, user)
-    if course.status is not CourseStatus.FAILED:
+    if course.status is not CourseStatus.FAILED or course.kind == REPOSITORY:
         return RedirectResponse(f"{STUDIO}/{course.id}?{AGAIN}=1", status_code=303)
     req = parse(session, user.id, posted, allow_ungrounded=course.allow_ungrounded)
     if isinstance(req, FormState):
@@ -302,6 +317,8 @@ def course_page(request: Request, session: SessionDep, user: PageUser, course_id
     course = owned_course(session, user, course_id)
     if course is None:
         return not_yours(request, user)
+    if (to_wizard := wizard_redirect(course)) is not None:
+        return to_wizard
     context = _course_context(session, user, course)
     context["again"] = request.query_params.get(AGAIN) == "1"
     return render(request, "course.html", context, user=user)
@@ -362,7 +379,7 @@ def retry_course(
     course = owned_course(session, user, course_id)
     if course is None:
         return not_yours(request, user)
-    if course.status is CourseStatus.FAILED:
+    if course.status is CourseStatus.FAILED and course.kind != REPOSITORY:
         service.retry(session, course)
     return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
 

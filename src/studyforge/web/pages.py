@@ -47,19 +47,23 @@ class NavItem:
 
     label: str
     path: str
+    also: tuple[str, ...] = ()  # other sections of the site this entry stands for
 
     def is_active(self, current: str) -> bool:
         """Whether `current` (a request path) belongs to this entry."""
         if self.path == "/":
             return current == "/"
-        return current == self.path or current.startswith(self.path.rstrip("/") + "/")
+        return any(
+            current == path or current.startswith(path.rstrip("/") + "/")
+            for path in (self.path, *self.also)
+        )
 
 
 # The main navigation, in order; features add theirs, e.g. NavItem("Courses", "/courses").
 NAV: list[NavItem] = [
     NavItem("Home", "/"),
     NavItem("Documents", "/library"),
-    NavItem("Courses", "/studio"),
+    NavItem("Courses", "/studio", also=("/courses",)),
     NavItem("Quizzes", "/practice"),
     NavItem("Tutor", "/tutor"),
     NavItem("Jobs", "/jobs"),
@@ -288,6 +292,10 @@ KIND_VERBS = {
     "courses.generate": "Writing the course",
     "courses.regenerate_lesson": "Rewriting a lesson of",
     "quizzes.generate": "Writing a quiz",
+    "repo_courses.clone": "Reading the repository of",
+    "repo_courses.analyse": "Analysing the documents of",
+    "repo_courses.pathways": "Planning the pathways of",
+    "repo_courses.modules": "Writing the course",
 }
 
 
