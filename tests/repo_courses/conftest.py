@@ -58,6 +58,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     make_repo(base / "pydocs", docs_files())
     make_repo(base / "tiny", {"README.md": b"# Tiny\n\nA tiny project with one guide.\n",
                               "docs/guide.md": b"# Guide\n\nUse the tool well.\n"})  # fmt: skip
+    make_repo(base / "escaping", {"README.md": b"# Escaping\n"},
+              links={"docs/secrets.md": "../../../etc/passwd"})  # fmt: skip
     with git_daemon(base) as port:
         yield f"git://127.0.0.1:{port}/"
 

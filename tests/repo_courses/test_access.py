@@ -44,13 +44,17 @@ def repos(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "docs/index.md": b"# Docs\n",
             ".githooks/post-checkout": HOOK,
         },
-        links={"passwd": "/etc/passwd", "escape": "../outside", "docs/up.md": "../../outside"},
+        links={"docs/alias.md": "index.md", "readme-link": "docs/../README.md"},
     )
     os.chmod(base / "repo/.githooks/post-checkout", 0o755)
     make_repo(base / "big", {"blob.bin": os.urandom(2_000_000)})
     make_repo(base / "zeros", {"zeros.txt": b"\0" * 5_000_000})
     make_repo(base / "many", {f"f{i:02}.md": b"x\n" for i in range(30)})
     make_repo(base / "deep", {"a/b/c/d/e/f/deep.md": b"deep\n"})
+    for name, target in (("passwd", "/etc/passwd"), ("escape", "../outside"),
+                         ("docs/up.md", "../../outside")):  # fmt: skip
+        make_repo(base / f"link-{name.replace('/', '-')}", {"README.md": b"# Hi\n"},
+                  links={name: target})  # fmt: skip
     (base / "empty").mkdir()
     git(base / "empty", "init", "-q", "--bare")
     return base
@@ -122,13 +126,25 @@ def _check_demo_checkout(checkout: access.Checkout, source: Path) -> None:
     }
     assert checkout.commit == git(source, "rev-parse", "HEAD")
     assert sorted(checkout.skipped) == [
-        "docs/up.md (symlink, not followed)",
-        "escape (symlink, not followed)",
-        "passwd (symlink, not followed)",
+        "docs/alias.md (symlink, not followed)",
+        "readme-link (symlink, not followed)",
     ]
-    for name in ("passwd", "escape", "docs/up.md", ".git"):
+    for name in ("docs/alias.md", "readme-link", ".git"):
         assert not os.path.lexists(checkout.root / name)
     assert all(SECRET.encode() not in data and b"root:" not in data for data in files.values())
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("repo", ["link-passwd", "link-escape", "link-docs-up.md"])
+def test_a_symlink_out_of_the_checkout_refuses_the_repository(
+    daemon: int, tmp_path: Path, repo: str
+) -> None:
+    dest = tmp_path / "c"
+    with pytest.raises(RepoAccessError) as refused:
+        clone(f"git://127.0.0.1:{daemon}/{repo}", dest, allow_local=True, timeout=30, **LIMITS)
+    assert refused.value.code == "REPO_UNSAFE_PATH"
+    assert "points outside it" in refused.value.message
+    assert not dest.exists()  # nothing of it is left
 
 
 @pytest.mark.timeout(60)

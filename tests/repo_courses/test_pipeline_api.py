@@ -162,7 +162,9 @@ async def test_another_user_gets_404_on_every_stage_endpoint(
 @pytest.mark.parametrize("url, message", [
     ("https://10.1.2.3/org/repo.git", "private"),
     ("ftp://example.com/repo.git", "https://"),
-    ("NOT-SERVED", "not found"),
+    ("SERVED:missing", "not found"),
+    ("SERVED:escaping", "points outside it"),
+    ("SERVED:pydocs", "larger than"),
 ])  # fmt: skip
 async def test_unusable_repositories_end_in_a_clear_failure(
     client: httpx.AsyncClient,
@@ -172,10 +174,11 @@ async def test_unusable_repositories_end_in_a_clear_failure(
     message: str,
     settings: Any,
 ) -> None:
-    settings.repo_allow_local = url.startswith("NOT")  # the private address is refused
+    settings.repo_allow_local = url.startswith("SERVED")  # the private address is refused
+    settings.repo_max_bytes = 200_000 if url.endswith("pydocs") else 10_000_000  # 0.5 MB of docs
     _, h = make_user()
     course = str(uuid.uuid4())
-    repo_url = served + "missing" if url == "NOT-SERVED" else url
+    repo_url = served + url.removeprefix("SERVED:") if url.startswith("SERVED") else url
     done = await run_stage(client, h, course, "stage1", "analyze-repository",
                            {"repo_url": repo_url})  # fmt: skip
     assert done["status"] == "FAILURE"

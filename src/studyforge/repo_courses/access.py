@@ -19,7 +19,9 @@ Decisions a caller should know:
   `core.symlinks=false`, and from a throwaway HOME. It clones without checkout first, checks
   the tree listing (`git ls-tree`) against the limits, and only then writes files.
 - Symlinks never exist in a checkout: git writes a cloned symlink as a small placeholder file
-  (`core.symlinks=false`), which we delete, whatever its target; submodules are not fetched.
+  (`core.symlinks=false`). One whose target lies outside the checkout (absolute, or climbing
+  above the root) refuses the whole repository (`REPO_UNSAFE_PATH`); the others are deleted;
+  submodules are not fetched.
   Both are listed in `Checkout.skipped`; a final sweep deletes any link or special file left.
   The `.git` folder is removed once the commit id is read. Archives: see `archive.py`.
 - Failures raise `RepoAccessError` (permanent: fix the URL or pick another repository) or its
@@ -406,11 +408,28 @@ def _check_listing(listing: bytes, limits: Limits) -> tuple[list[str], list[str]
     return links, submodules
 
 
+def _escapes(rel: str, target: str) -> bool:
+    """Whether a link at `rel` to `target` would lead outside the checkout."""
+    if not target or target.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", target):
+        return True
+    resolved = os.path.normpath(os.path.join(os.path.dirname(rel), target))
+    return resolved == ".." or resolved.startswith("../")
+
+
 def _drop_placeholders(root: Path, links: list[str], submodules: list[str]) -> list[str]:
+    """Delete the placeholder files of symlinks (git wrote each target as the file's text) and
+    submodule folders. A link that points outside the checkout refuses the repository."""
     skipped = []
     for rel in links:
         path = root / rel
         if path.is_file() and not path.is_symlink():
+            target = path.read_bytes()[:4096].decode("utf-8", "replace").strip()
+            if _escapes(rel, target):
+                raise RepoAccessError(
+                    f"The repository has a symbolic link that points outside it ({rel}); such "
+                    "repositories are not read. Remove the link or upload the files instead.",
+                    "REPO_UNSAFE_PATH",
+                )
             path.unlink()
         skipped.append(f"{rel} (symlink, not followed)")
     for rel in submodules:
