@@ -7,7 +7,8 @@ files the bench commits into a local Git repository; the pipeline clones it (`fi
 candidate (the README) and the first pathway offered. The app runs in-process on SQLite with
 inline jobs and the offline engine (`--provider local`: the local llama.cpp model).
 
-`python -m bench repo_courses [--quick] [--provider local]`.
+`python -m bench repo_courses [--provider local] [--show]` (`--show` prints the pathways and
+the first module).
 """
 
 from __future__ import annotations
@@ -112,9 +113,23 @@ def run(root: Path) -> list[dict[str, Any]]:
             rows.append({"stage": stage, "seconds": seconds, "status": status["status"],
                          "error": status["error_message"], **usage,
                          "what": _what(client, h, base, stage)})  # fmt: skip
+        if "--show" in sys.argv:
+            _show(client, h, base)
     finally:
         platform.close()
     return rows
+
+
+def _show(client: TestClient, h: dict[str, str], base: str) -> None:
+    """Print the pathways offered and the first module, to read as a teacher would."""
+    for p in client.get(f"{base}/pathways", headers=h).json()["pathways"]:
+        print(f"\n{p['title']} ({p['estimated_duration']}): {p['description']}")
+        for m in p["modules"]:
+            docs = ", ".join(d["file_path"] for d in m["documents"])
+            print(f"  {m['sequence_order']}. {m['title']} [{docs}]")
+    first = client.get(f"{base}/generated-course", headers=h).json()["modules"][0]
+    for part in ("introduction", "main_content", "conclusion", "assessment", "summary"):
+        print(f"\n----- {part}\n{first[part]}")
 
 
 def _what(client: TestClient, h: dict[str, str], base: str, stage: str) -> str:

@@ -60,6 +60,13 @@ KNOWN_FINDINGS: dict[str, dict[str, str]] = {
         "schema-valid bodies with an extra part named twice are refused (422) by design, "
         "since a repeated part would silently drop one (issue 10, item 11)",
     },
+    "POST /api/courses/{course_id}/analyze-archive": {
+        "negative_data_rejection": "not a server bug, as for POST /upload: a number as the "
+        "file's content reaches the wire as a valid file part, rightly accepted (and the stage "
+        "then fails: it is no archive)",
+        "positive_data_acceptance": "as for POST /upload: a form part may not repeat (422 by "
+        "design), which OpenAPI cannot say",
+    },
     "POST /api/courses": {
         "positive_data_acceptance": "not a server bug: schema-valid `document_ids` that are not "
         "the caller's documents are refused (422, UNKNOWN_DOCUMENTS) by design; a schema cannot "

@@ -434,3 +434,15 @@ def test_random_projects_always_give_three_distinct_pathways() -> None:
         plans = build(documents, rng.choice([None, paths[0]]), rng.choice([None, "hands-on api"]))
         check_well_formed(plans, course)
         assert len(plans) >= (2 if len(course) == 2 else min(3, len(course)))
+
+
+def test_a_readme_that_links_nowhere_is_followed_by_the_docs_table_of_contents() -> None:
+    # As click's README.rst: it links only to web pages; docs/index.rst holds the toctree.
+    readme = doc("rd", "README.rst", "Ferry", "overview", "beginner", 200,
+                 summary="Ferry runs Python functions as background jobs.")  # fmt: skip
+    plans = build([readme, *sphinx_project()], "README.rst")
+    reading = by_key(plans)["reading-order"]
+    assert order(reading)[:6] == ["rd", "idx", "qs", "tut", "s1", "s2"]  # not path order
+    # The table of contents names the whole project: no module is titled after it.
+    titles = [m.title for p in plans for m in p.modules if "idx" not in m.document_ids]
+    assert not any(t.startswith("Ferry documentation") for t in titles)

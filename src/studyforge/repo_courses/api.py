@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from studyforge.auth.deps import CurrentUser
 from studyforge.courses.models import Course
 from studyforge.db import SessionDep
+from studyforge.errors import AppError
 from studyforge.openapi import errors
 from studyforge.repo_courses import results, service
 from studyforge.repo_courses.models import CourseTask
@@ -56,6 +57,11 @@ SELECTION_ERRORS = errors(
 )
 
 
+class EmptyArchive(AppError):
+    status = 422
+    code = "EMPTY_ARCHIVE"
+
+
 def _started(task: CourseTask) -> TaskStarted:
     return TaskStarted(task_id=task.task_id, course_id=task.course_id, stage=task.stage)
 
@@ -86,7 +92,9 @@ def analyze_repository(
     "/{course_id}/analyze-archive",
     status_code=202,
     response_model=TaskStarted,
-    responses=errors({404: "another user's course", 409: "a stage is running"}),
+    responses=errors(
+        {404: "another user's course", 409: "a stage is running", 422: "an empty file"}
+    ),
 )
 def analyze_archive(
     request: Request,
@@ -97,8 +105,11 @@ def analyze_archive(
 ) -> TaskStarted:
     """Stage 1 from an uploaded `.zip` or `.tar.gz` of a repository instead of a clone (told
     apart by their content; anything else ends the stage in FAILURE, saying so)."""
+    data = file.file.read()
+    if not data:
+        raise EmptyArchive("The archive is empty: upload the repository as a .zip or .tar.gz")
     key = f"repo-archives/{user.id}/{course_id}/{uuid.uuid4().hex}"
-    request.app.state.platform.blobs.put(key, file.file.read())
+    request.app.state.platform.blobs.put(key, data)
     label = (file.filename or "").strip().rsplit("/", 1)[-1]
     for suffix in ARCHIVE_TYPES:
         label = label.removesuffix(suffix)

@@ -224,29 +224,41 @@ class Corpus:
         if self.root is not None:
             visit(self.root)
         i = 0
-        while i < len(order):  # then links: the overview's first, breadth first
-            for target in self.links_of(order[i]):
-                visit(target)
-            i += 1
+        while True:
+            while i < len(order):  # then links: the overview's first, breadth first
+                for target in self.links_of(order[i]):
+                    visit(target)
+                i += 1
+            # A README that links nowhere inside the docs: the docs' own table of contents
+            # (the shallowest page with a toctree not reached yet) comes next.
+            tocs = [d for d in self.docs if self.children[d.id] and d.id not in seen]
+            if not tocs:
+                break
+            visit(min(tocs, key=lambda d: (d.path.count("/"), d.path)))
         for doc in self.docs:
             visit(doc)
         return order
 
     def section(self, doc: Doc) -> str:
         """What a module may hold together: a hub with its toctree children, else a folder
-        (the overview's own entries are chapters: they share a folder, not its name)."""
+        (the entries of the overview, or of a table of contents no page includes, are chapters:
+        they share a folder, not its name)."""
         if self.children[doc.id]:
             return doc.id
         parent = self.parent.get(doc.id)
-        return parent.id if parent and parent is not self.root else f"folder:{doc.folder}"
+        chapter = parent is None or parent is self.root or parent.id not in self.parent
+        return f"folder:{doc.folder}" if chapter else parent.id
 
     def section_head(self, key: str) -> Doc | None:
         """The page that names a section: the hub itself, or the folder's index/README
-        (never the overview: its title names the whole project)."""
+        (never the overview or the docs' top table of contents: they name the whole project)."""
         if not key.startswith("folder:"):
             return self.by_id.get(key)
         head = self._names.get(key.removeprefix("folder:"))
-        return head if head and head.folder == key[7:] and head is not self.root else None
+        if head is None or head.folder != key[7:] or head is self.root:
+            return None
+        # A table of contents no page includes names the whole project, like the overview.
+        return None if self.children[head.id] and head.id not in self.parent else head
 
     def mentions(self, text: str) -> list[Doc]:
         """The documents a prerequisite names as whole words: by path or title (all of them),
