@@ -122,6 +122,17 @@ async def test_a_repository_goes_through_all_four_stages(
     assert {"course.json", "course.md", "course.html"} <= set(names)
     document = json.loads(zipfile.ZipFile(io.BytesIO(archive.content)).read("course.json"))
     assert document["metadata"]["total_lessons"] == len(pick["modules"])
+    # Modules are rewritten by stage 4, not one lesson at a time.
+    again = await client.post(f"{base}/lessons/1/regenerate", headers=h, json={})
+    assert again.status_code == 409 and again.json()["code"] == "REPOSITORY_COURSE"
+    # Choosing another pathway clears the course it had: it is no longer READY.
+    other = await client.post(f"{base}/stage3-selections", headers=h,
+                              json={"selected_pathway_id": pathways[1]["id"]})  # fmt: skip
+    assert other.status_code == 200
+    full = (await client.get(base, headers=h)).json()
+    assert (full["repo_status"], full["status"], full["lessons"]) == ("stage3_complete",
+                                                                      "QUEUED", [])  # fmt: skip
+    assert (await client.get(f"{base}/generated-course", headers=h)).status_code == 409
 
 
 def used_paths(pathway: dict[str, Any]) -> set[str]:

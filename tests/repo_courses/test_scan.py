@@ -222,3 +222,11 @@ def test_invalid_notebook_is_a_clear_error(tmp_path: Path, data: str) -> None:
     with pytest.raises(RepoDocumentError, match=r"bad\.ipynb is not a valid notebook") as info:
         read_text(tmp_path, "bad.ipynb", MAX_DOC)
     assert info.value.code == "REPO_NOTEBOOK_INVALID"
+
+
+def test_a_nul_byte_past_the_sniffed_start_is_dropped(tmp_path: Path) -> None:
+    (tmp_path / "guide.md").write_bytes(b"# Guide\n\n" + b"x" * 9000 + b"\0tail\n")
+    found = scan(tmp_path, max_doc_bytes=100_000)
+    assert [f.path for f in found.files if f.is_documentation] == ["guide.md"]
+    text = read_text(tmp_path, "guide.md", 100_000)
+    assert "\0" not in text and text.endswith("xtail\n")

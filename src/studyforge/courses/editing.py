@@ -64,6 +64,10 @@ class CourseBuilding(Conflict):
     code = "COURSE_BUILDING"
 
 
+class ModuleRegeneration(Conflict):
+    code = "REPOSITORY_COURSE"
+
+
 class LessonHasEdits(Conflict):
     code = "LESSON_HAS_EDITS"
 
@@ -247,6 +251,9 @@ def request_regeneration(
 ) -> Job:
     """Queue the lesson's regeneration; a lesson with edits needs `replace_edits` (409)."""
     _ensure_editable(course)
+    if course.kind == "repository":
+        raise ModuleRegeneration("A repository course's modules are written by its stage 4: "
+                                 "run generate-course again to rewrite them")  # fmt: skip
     if lesson.edited_at is not None and not replace_edits:
         raise LessonHasEdits(HAS_EDITS + " Send replace_edits: true to regenerate it anyway.")
     return enqueue(

@@ -13,7 +13,7 @@ from studyforge.db import utcnow
 from studyforge.errors import NotFound
 from studyforge.events.service import emit
 from studyforge.jobs.models import TERMINAL, Job, JobStatus
-from studyforge.jobs.registry import snapshot
+from studyforge.jobs.registry import REGISTRY, snapshot
 from studyforge.jobs.schemas import JobOut
 
 
@@ -70,6 +70,9 @@ def cancel_job(session: Session, row: Job) -> Job:
         row.finished_at = utcnow()
         row.error = "Cancelled"
         kind = "job.cancelled"
+        spec = REGISTRY.get(row.kind)
+        if spec is not None and spec.on_failure is not None:  # its subject ends with it
+            spec.on_failure(session, row)
     else:
         kind = "job.cancel_requested"
     session.flush()

@@ -398,7 +398,10 @@ def _check_listing(listing: bytes, limits: Limits) -> tuple[list[str], list[str]
         mode, _kind, _oid, size = meta.split()
         path = os.fsdecode(raw)
         if mode == b"120000":
-            limits.check_depth(path)
+            if int(size) > 4096:  # a link's target is a path, never megabytes
+                raise RepoAccessError(f"The repository has an oversized symbolic link ({path}).",
+                                      "REPO_UNSAFE_PATH")  # fmt: skip
+            limits.add_file(path, int(size))
             links.append(path)
         elif mode == b"160000":
             limits.check_depth(path)
@@ -423,7 +426,8 @@ def _drop_placeholders(root: Path, links: list[str], submodules: list[str]) -> l
     for rel in links:
         path = root / rel
         if path.is_file() and not path.is_symlink():
-            target = path.read_bytes()[:4096].decode("utf-8", "replace").strip()
+            with path.open("rb") as placeholder:
+                target = placeholder.read(4096).decode("utf-8", "replace").strip()
             if _escapes(rel, target):
                 raise RepoAccessError(
                     f"The repository has a symbolic link that points outside it ({rel}); such "

@@ -146,6 +146,8 @@ def _unzip(
                 mode = info.external_attr >> 16
                 if rel is None or info.is_dir():
                     continue
+                if info.flag_bits & 0x1:
+                    raise _invalid("The archive is password-protected; upload it unencrypted.")
                 if stat.S_ISLNK(mode):
                     if info.file_size > 4096:
                         raise _unsafe(rel, "is a symlink with an oversized target")
@@ -154,8 +156,6 @@ def _unzip(
                     continue
                 if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # 0: no type recorded
                     raise _unsafe(rel, "is a device or other special file")
-                if info.flag_bits & 0x1:
-                    raise _invalid("The archive is password-protected; upload it unencrypted.")
                 limits.add_file(rel, info.file_size)
                 _check_ratio(info.file_size, info.compress_size, rel)
                 _check_ratio(limits.bytes, length, "the archive")
@@ -166,6 +166,8 @@ def _unzip(
             comment = archive.comment.decode("ascii", "replace").strip()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, zlib.error) as exc:
         raise _invalid(f"The zip file is damaged or unsupported ({exc}).") from None
+    except (UnicodeDecodeError, RuntimeError, ValueError):  # bad names, encrypted links...
+        raise _invalid("The zip file is damaged or unsupported.") from None
     except (EOFError, OSError) as exc:
         raise _invalid(f"The zip file could not be unpacked ({exc}).") from None
     return skipped, comment if _COMMIT.match(comment) else None

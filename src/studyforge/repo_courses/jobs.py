@@ -13,6 +13,7 @@ backoff; permanent ones fail the stage at once with the reason in `error_message
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import uuid
 from pathlib import Path
@@ -21,11 +22,11 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from studyforge.ai.errors import ProviderError
+from studyforge.ai.errors import ProviderAuthError, ProviderError
 from studyforge.ai.llm import Usage
 from studyforge.config import Settings
 from studyforge.courses.models import Course, CourseStatus
-from studyforge.db import utcnow
+from studyforge.db import after_commit, utcnow
 from studyforge.errors import TransientError
 from studyforge.jobs import JobContext, job
 from studyforge.jobs.models import Job
@@ -43,10 +44,13 @@ from studyforge.repo_courses.models import (
     Stage3Input,
 )
 from studyforge.repo_courses.pathways import build_pathways
-from studyforge.repo_courses.prompts import analyse
+from studyforge.repo_courses.prompts import TEXT_CHARS, analyse
 from studyforge.repo_courses.scan import read_text, scan
 from studyforge.repo_courses.service import JOB_KINDS, selected_paths
 from studyforge.repo_courses.structure import parse
+from studyforge.storage import BlobNotFound
+
+log = logging.getLogger(__name__)
 
 
 def stage_failed(session: Session, row: Job) -> None:
@@ -101,6 +105,8 @@ def _finish(ctx: JobContext, course_id: str, stage: str, step: str, **meta: Any)
     return course
 
 
+MODEL_FAILED = "The model's analysis of this page was not usable, even when asked again."
+UNREADABLE = "This page could not be read as its format (its markup may be broken)."
 ANALYSIS_COLUMNS = (
     "title",
     "doc_type",
@@ -137,7 +143,11 @@ def repository_clone(
         dest = Path(tmp) / "checkout"
         if archive_key:
             _report(ctx, course_id, "stage1", 20, "Unpacking the archive...")
-            checkout = extract_archive(ctx.services.blobs.get(archive_key), dest, **limits)
+            try:
+                data = ctx.services.blobs.get(archive_key)
+            except BlobNotFound:
+                raise stage4.StageFailed("The uploaded archive is gone; upload it again") from None
+            checkout = extract_archive(data, dest, **limits)
         else:
             _report(ctx, course_id, "stage1", 20, "Cloning repository...")
             checkout = clone(
@@ -150,29 +160,24 @@ def repository_clone(
         _report(ctx, course_id, "stage1", 60, "Scanning files...")
         found = scan(checkout.root, max_doc_bytes=settings.repo_max_doc_bytes)
         _report(ctx, course_id, "stage1", 80, "Saving to database...")
-        session = ctx.session
         cid = uuid.UUID(course_id)
-        session.execute(delete(RepositoryFile).where(RepositoryFile.course_id == cid))
-        for entry in found.files:
-            text = (
-                read_text(checkout.root, entry.path, settings.repo_max_doc_bytes)
-                if entry.is_documentation
-                else None
+        rows = [  # read every text before this session takes the write lock
+            RepositoryFile(
+                course_id=cid, file_path=entry.path, file_type=entry.file_type,
+                is_documentation=entry.is_documentation,
+                is_overview_candidate=entry.is_overview_candidate, file_size=entry.file_size,
+                doc_format=entry.doc_format,
+                content=read_text(checkout.root, entry.path, settings.repo_max_doc_bytes)
+                if entry.is_documentation else None,
             )
-            session.add(
-                RepositoryFile(
-                    course_id=cid,
-                    file_path=entry.path,
-                    file_type=entry.file_type,
-                    is_documentation=entry.is_documentation,
-                    is_overview_candidate=entry.is_overview_candidate,
-                    file_size=entry.file_size,
-                    doc_format=entry.doc_format,
-                    content=text,
-                )
-            )
-    if archive_key:
-        ctx.services.blobs.delete(archive_key)
+            for entry in found.files
+        ]  # fmt: skip
+    session = ctx.session
+    session.execute(delete(RepositoryFile).where(RepositoryFile.course_id == cid))
+    session.add_all(rows)
+    if archive_key:  # once the stage is committed: a retry still needs it
+        blobs, key = ctx.services.blobs, archive_key
+        after_commit(session, lambda: blobs.delete(key))
     docs = sum(f.is_documentation for f in found.files)
     _finish(
         ctx,
@@ -222,7 +227,8 @@ def document_analyser(ctx: JobContext, course_id: str) -> dict[str, Any]:
     rows, failed = [], 0
     usage = Usage()
     # A part of a long document per model call, sized to the model's context (in tokens).
-    words = max(300, (getattr(ctx.services.ai.llm, "context", 16384) - 1500) // 2)
+    context = getattr(ctx.services.ai.llm, "context", 16384)
+    words = max(300, min((context - 1500) // 2, TEXT_CHARS // 7))
     for i, doc in enumerate(docs):  # nothing is written until every document is analysed
         percent = int(i / max(len(docs), 1) * 95)
         _report(ctx, course_id, "stage2", percent, f"Analyzing {doc.file_path}...")
@@ -239,13 +245,15 @@ def document_analyser(ctx: JobContext, course_id: str) -> dict[str, Any]:
                 usage,
             )
         except ProviderError as exc:
-            if isinstance(exc, TransientError):
-                raise  # the model's service is down: the stage is retried
+            if isinstance(exc, TransientError | ProviderAuthError):
+                raise  # the model's service is down or refuses us: the stage is retried or fails
             failed += 1
-            row.status, row.error_message = "failed", f"The model's analysis failed: {exc}"[:1000]
+            log.warning("stage 2: %s: the model failed: %s", doc.file_path, exc)
+            row.status, row.error_message = "failed", MODEL_FAILED
         except (ValueError, RecursionError) as exc:
             failed += 1
-            row.status, row.error_message = "failed", f"Could not analyse it: {exc}"[:1000]
+            log.warning("stage 2: %s could not be analysed: %r", doc.file_path, exc)
+            row.status, row.error_message = "failed", UNREADABLE
         else:
             data = analysis.as_dict()
             for key in ANALYSIS_COLUMNS:
@@ -258,7 +266,8 @@ def document_analyser(ctx: JobContext, course_id: str) -> dict[str, Any]:
     session.add_all(rows)
     analyzed = len(docs) - failed
     if not analyzed:
-        raise stage4.StageFailed("None of the selected documents could be analysed")
+        reason = rows[0].error_message if rows else "no documents were selected"
+        raise stage4.StageFailed(f"None of the selected documents could be analysed: {reason}")
     figures = {"analyzed": analyzed, "failed": failed, **usage.as_dict()}
     _finish(ctx, course_id, "stage2", "Document analysis complete", **figures)
     return {"status": "success", "analyzed_docs": analyzed, **figures}

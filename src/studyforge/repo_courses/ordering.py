@@ -246,8 +246,9 @@ class Corpus:
         if self.children[doc.id]:
             return doc.id
         parent = self.parent.get(doc.id)
-        chapter = parent is None or parent is self.root or parent.id not in self.parent
-        return f"folder:{doc.folder}" if chapter else parent.id
+        if parent is None or parent is self.root or parent.id not in self.parent:
+            return f"folder:{doc.folder}"
+        return parent.id
 
     def section_head(self, key: str) -> Doc | None:
         """The page that names a section: the hub itself, or the folder's index/README

@@ -251,7 +251,8 @@ def read_text(root: Path, rel: str, max_doc_bytes: int) -> str:
         raise RepoDocumentError(
             f"{rel} is larger than {max_doc_bytes} bytes; it is not read.", "REPO_DOC_TOO_LARGE"
         )
-    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    # NUL bytes past the sniffed start: no database stores them in text, no reader needs them.
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff").replace("\0", "")
     return notebook_text(text, rel) if rel.lower().endswith(".ipynb") else text
 
 

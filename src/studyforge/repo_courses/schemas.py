@@ -185,7 +185,7 @@ class GeneratedCourseOut(BaseModel):
     description: str | None
     pathway_id: uuid.UUID | None
     status: str
-    export_path: str | None
+    export_path: str | None = Field(None, description="the export files, under the server's home")
     exports: dict[str, str]
     generated_at: datetime | None
     modules: list[ModuleContentOut]

@@ -14,10 +14,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyforge.courses.models import Course, CourseStatus, Lesson
+from studyforge.db import utcnow
 from studyforge.errors import AppError, Conflict, NotFound
 from studyforge.jobs import enqueue
 from studyforge.jobs.models import Job, JobStatus
@@ -116,8 +118,11 @@ def start_repository(
             repo_status="draft",
             status=CourseStatus.QUEUED,
         )
-        session.add(course)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(course)
+        except IntegrityError:  # the same new id, sent twice at once
+            raise StageRunning("This course is being started; wait for its first stage") from None
     elif course.kind != KIND:
         raise NotARepositoryCourse("This course was not made from a repository")
     _check_idle(session, course)
@@ -127,6 +132,10 @@ def start_repository(
 
 
 def _check_idle(session: Session, course: Course) -> None:
+    """409 while a stage runs. Takes the course row first, so two requests starting a stage
+    at once are serialised: the second sees the first's task."""
+    session.execute(update(Course).where(Course.id == course.id).values(updated_at=utcnow()))
+    session.refresh(course)
     for stage in STAGES:
         status = stage_status(session, course, stage)
         if status["status"] in ACTIVE and status["task_id"] is not None:
@@ -164,6 +173,9 @@ def _start(session: Session, course: Course, stage: str, **params: Any) -> Cours
 def clear_from(session: Session, course: Course, stage: str) -> None:
     """Delete what `stage` and the stages after it produced (their tasks too)."""
     later = STAGES[STAGES.index(stage) :]
+    done = STAGES.index(stage) - 1  # the stage whose results stay
+    course.repo_status = f"{STAGES[done]}_complete" if done >= 0 else "draft"
+    course.status = CourseStatus.QUEUED
     session.execute(
         delete(CourseTask).where(CourseTask.course_id == course.id, CourseTask.stage.in_(later))
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
+from studyforge.ai.offline.llm import OfflineLLM
 from studyforge.config import Settings
 from studyforge.courses import export
 from studyforge.courses.models import Course, Lesson, LessonBody, LessonCheck
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_CONCEPTS = 8
+OFFLINE = OfflineLLM()
 
 
 class StageFailed(AppError):
@@ -189,13 +191,13 @@ def _store(
             for n, c in enumerate(text.checks)
         ]
         session.add(lesson)
-    settings: Settings = ctx.services.settings
     course.title = f"{course.repo_name}: {pathway.title}"[:300]
     course.slug = unique_slug(session, course, course.title)
     course.description = pathway.description
     course.num_lessons = len(modules)
     course.generated_at = now
-    course.provider, course.model = ctx.services.ai.llm.name, ctx.services.ai.llm.model
+    # The module text is the offline engine's whatever LLM is configured (stage 4 drafts nothing).
+    course.provider, course.model = OFFLINE.name, OFFLINE.model
     # Each module numbers its sources from 1: the course's list says whose they are.
     course.sources = [
         {**s, "lesson_number": m.sequence_order}
@@ -204,7 +206,7 @@ def _store(
     ]
     row = session.get(GeneratedCourse, course.id) or GeneratedCourse(course_id=course.id)
     row.pathway_id, row.status, row.generated_at = pathway.id, "completed", now
-    row.export_path = str(export.course_dir(settings.home / "courses", course))
+    row.export_path = export.course_dir(Path("courses"), course).as_posix()  # under the home
     session.add(row)
     session.flush()
 
