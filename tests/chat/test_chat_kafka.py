@@ -4,6 +4,7 @@ and the consumer goes on."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,14 @@ async def test_document_processed_drops_the_users_cached_answers(
     question = "How do green plants turn light into chemical energy?"
     first = await ask(client, headers, question)
     assert not _cached(platform, first)
-    assert _cached(platform, await ask(client, headers, question))  # the same question again
+    # The same question again comes from the cache. The relay publishes at least once: a late
+    # copy of the upload's own event may still drop the cache once, so ask a few times.
+    for _ in range(5):
+        if _cached(platform, await ask(client, headers, question)):
+            break
+        await asyncio.sleep(0.5)
+    else:
+        raise AssertionError("the repeated question was never answered from the cache")
 
     bad = produce(kafka.bootstrap, TOPIC, {"document_id": doc["document_id"], "user_id": "x"})
     unknown = produce(kafka.bootstrap, TOPIC, {**_body(doc), "user_id": str(uuid.uuid4())})
