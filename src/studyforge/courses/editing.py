@@ -251,7 +251,7 @@ def request_regeneration(
 ) -> Job:
     """Queue the lesson's regeneration; a lesson with edits needs `replace_edits` (409)."""
     _ensure_editable(course)
-    if course.kind == "repository":
+    if course.from_repository:
         raise ModuleRegeneration("A repository course's modules are written by its stage 4: "
                                  "run generate-course again to rewrite them")  # fmt: skip
     if lesson.edited_at is not None and not replace_edits:

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from studyforge.db import Base, IdMixin, TimestampMixin, utcnow
 
+# A course made stage by stage from a Git repository's docs (`repo_courses`).
+REPOSITORY_KIND = "repository"
+
 
 class CourseStatus(enum.StrEnum):
     """QUEUED -> GENERATING -> READY | FAILED."""
@@ -71,6 +74,12 @@ class Course(IdMixin, TimestampMixin, Base):
     repo_url: Mapped[str | None] = mapped_column(String(2000), default=None)
     repo_name: Mapped[str | None] = mapped_column(String(300), default=None)
     repo_status: Mapped[str | None] = mapped_column(String(30), default=None)
+
+    @property
+    def from_repository(self) -> bool:
+        """Whether the course is made stage by stage from a repository (not regenerated,
+        retried or resubmitted as a topic course is)."""
+        return self.kind == REPOSITORY_KIND
 
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course",

@@ -152,7 +152,7 @@ class RepositoryCourse(Conflict):
 
 
 def _not_repository(course: Course) -> None:
-    if course.kind == "repository":
+    if course.from_repository:
         raise RepositoryCourse("A repository course is made stage by stage: start its failed "
                                "stage again from /api/courses/{course_id}/...")  # fmt: skip
 

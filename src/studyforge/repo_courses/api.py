@@ -108,8 +108,7 @@ def analyze_archive(
     data = file.file.read()
     if not data:
         raise EmptyArchive("The archive is empty: upload the repository as a .zip or .tar.gz")
-    key = f"repo-archives/{user.id}/{course_id}/{uuid.uuid4().hex}"
-    request.app.state.platform.blobs.put(key, data)
+    key = service.keep_archive(request.app.state.platform.blobs, user.id, course_id, data)
     label = (file.filename or "").strip().rsplit("/", 1)[-1]
     for suffix in ARCHIVE_TYPES:
         label = label.removesuffix(suffix)

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from studyforge.courses.models import Course, CourseStatus, Lesson
+from studyforge.courses.models import REPOSITORY_KIND, Course, CourseStatus, Lesson
 from studyforge.db import utcnow
 from studyforge.errors import AppError, Conflict, NotFound
 from studyforge.jobs import enqueue
@@ -34,8 +34,9 @@ from studyforge.repo_courses.models import (
     Stage3Input,
     Stage3Selection,
 )
+from studyforge.storage import BlobStore
 
-KIND = "repository"
+KIND = REPOSITORY_KIND
 STAGES = ("stage1", "stage2", "stage3", "stage4")
 JOB_KINDS = {
     "stage1": "repo_courses.clone",
@@ -82,9 +83,17 @@ def get_course(session: Session, course_id: uuid.UUID, user_id: uuid.UUID) -> Co
     course = session.get(Course, course_id)
     if course is None or course.user_id != user_id:
         raise RepoCourseNotFound("Course not found")
-    if course.kind != KIND:
+    if not course.from_repository:
         raise NotARepositoryCourse("This course was not made from a repository")
     return course
+
+
+def keep_archive(blobs: BlobStore, user_id: uuid.UUID, course_id: uuid.UUID, data: bytes) -> str:
+    """Store an uploaded repository archive for stage 1; its blob key (built from ids only).
+    Stage 1 deletes it once it has committed."""
+    key = f"repo-archives/{user_id}/{course_id}/{uuid.uuid4().hex}"
+    blobs.put(key, data)
+    return key
 
 
 def repo_name(url: str) -> str:
@@ -123,7 +132,7 @@ def start_repository(
                 session.add(course)
         except IntegrityError:  # the same new id, sent twice at once
             raise StageRunning("This course is being started; wait for its first stage") from None
-    elif course.kind != KIND:
+    elif not course.from_repository:
         raise NotARepositoryCourse("This course was not made from a repository")
     _check_idle(session, course)
     course.repo_url, course.repo_name, course.topic = repo_url, name[:300], name[:300]

@@ -42,7 +42,6 @@ LIBRARY = "/library"
 LIST_LIMIT = 100
 ACTIVE = frozenset({CourseStatus.QUEUED, CourseStatus.GENERATING})
 AGAIN = "again"  # query flag: a form sent again landed on the course it had already made
-REPOSITORY = "repository"  # the kind of course made stage by stage (web/repo_wizard.py)
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 FormDep = Annotated[PostedForm, Depends(posted_form)]
@@ -134,14 +133,14 @@ def _jobs(session: Session, user: Principal, ids: Sequence[uuid.UUID]) -> dict[u
 
 def building(course: Course) -> bool:
     """Whether a job writes the course now (a repository course between stages waits for you)."""
-    if course.kind == REPOSITORY:
+    if course.from_repository:
         return (course.repo_status or "").endswith("_running")
     return course.status in ACTIVE
 
 
 def wizard_redirect(course: Course) -> Response | None:
     """A repository course not written yet is at its wizard page, not at an empty course."""
-    if course.kind == REPOSITORY and course.repo_status != "stage4_complete":
+    if course.from_repository and course.repo_status != "stage4_complete":
         return RedirectResponse(f"/courses/from-repository/{course.id}", status_code=303)
     return None
 
@@ -270,7 +269,7 @@ def edit_page(request: Request, session: SessionDep, user: PageUser, course_id: 
     course = owned_course(session, user, course_id)
     if course is None:
         return not_yours(request, user)
-    if course.status is not CourseStatus.FAILED or course.kind == REPOSITORY:
+    if course.status is not CourseStatus.FAILED or course.from_repository:
         return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
     return _studio(request, session, user, editing=course)
 
@@ -293,7 +292,7 @@ def edit_course(
     course = owned_course(session, user, course_id)
     if course is None:
         return not_yours(request, user)
-    if course.status is not CourseStatus.FAILED or course.kind == REPOSITORY:
+    if course.status is not CourseStatus.FAILED or course.from_repository:
         return RedirectResponse(f"{STUDIO}/{course.id}?{AGAIN}=1", status_code=303)
     req = parse(session, user.id, posted, allow_ungrounded=course.allow_ungrounded)
     if isinstance(req, FormState):
@@ -379,7 +378,7 @@ def retry_course(
     course = owned_course(session, user, course_id)
     if course is None:
         return not_yours(request, user)
-    if course.status is CourseStatus.FAILED and course.kind != REPOSITORY:
+    if course.status is CourseStatus.FAILED and not course.from_repository:
         service.retry(session, course)
     return RedirectResponse(f"{STUDIO}/{course.id}", status_code=303)
 

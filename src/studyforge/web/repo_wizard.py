@@ -25,7 +25,8 @@ from studyforge.db import SessionDep
 from studyforge.errors import AppError
 from studyforge.repo_courses import service
 from studyforge.repo_courses.models import Stage2Input, Stage3Input
-from studyforge.web.pages import PageRoute, PageUser, not_found_page, render
+from studyforge.web.courses import not_yours
+from studyforge.web.pages import PageRoute, PageUser, render
 from studyforge.web.repo_wizard_view import (
     FAILED,
     LEVELS,
@@ -73,18 +74,13 @@ def _owned(session: Session, user: Principal, course_id: str) -> Course | None:
         return None
 
 
-def _not_yours(request: Request, user: Principal) -> Response:
-    message = "This course does not exist, or it is not yours."
-    return not_found_page(request, user, message, "/studio", "your courses")
-
-
 def _start(session: Session, request: Request, user: Principal, course_id: uuid.UUID,
            source: Source) -> None:  # fmt: skip
     """Stage 1 from a URL, or from an uploaded archive (kept in the blob store)."""
     key = None
     if source.archive is not None:
-        key = f"repo-archives/{user.id}/{course_id}/{uuid.uuid4().hex}"
-        request.app.state.platform.blobs.put(key, source.archive)
+        blobs = request.app.state.platform.blobs
+        key = service.keep_archive(blobs, user.id, course_id, source.archive)
     service.start_repository(session, user.id, course_id, source.url, key)
 
 
@@ -106,7 +102,7 @@ def start(
         course_id = uuid.uuid4()
     existing = session.get(Course, course_id)
     if existing is not None:
-        if existing.user_id != user.id or existing.kind != service.KIND:
+        if existing.user_id != user.id or not existing.from_repository:
             course_id = uuid.uuid4()
         else:
             return RedirectResponse(f"{wizard_url(course_id)}?{AGAIN}=1", status_code=303)
@@ -156,7 +152,7 @@ def wizard_page(request: Request, session: SessionDep, user: PageUser, course_id
     """The course's wizard: the step it is at, live progress, or the form of the next step."""
     course = _owned(session, user, course_id)
     if course is None:
-        return _not_yours(request, user)
+        return not_yours(request, user)
     return _page(request, session, user, course)
 
 
@@ -199,7 +195,7 @@ def choose_folders(
     """Save the chosen folders and overview document, and start analysing the documents."""
     course = _owned(session, user, course_id)
     if course is None:
-        return _not_yours(request, user)
+        return not_yours(request, user)
     choice, errors = parse_folders(posted)
     if errors:
         return _page(request, session, user, course, errors=errors, status=422, choice=choice)
@@ -228,7 +224,7 @@ def plan_pathways(
     """Start planning the learning pathways through the analysed documents."""
     course = _owned(session, user, course_id)
     if course is None:
-        return _not_yours(request, user)
+        return not_yours(request, user)
     notes, errors = parse_notes(posted)
     if errors:
         return _page(request, session, user, course, errors=errors, status=422, notes=notes)
@@ -251,7 +247,7 @@ def choose_pathway(
     """Save the chosen pathway and start writing the course."""
     course = _owned(session, user, course_id)
     if course is None:
-        return _not_yours(request, user)
+        return not_yours(request, user)
     pathway_id = parse_pathway(posted)
     if pathway_id is None:
         errors = {"pathway": MESSAGES["pathway"]}
@@ -290,7 +286,7 @@ def try_again(
     """Run the failed stage again; a course whose stage did not fail just shows its page."""
     course = _owned(session, user, course_id)
     if course is None:
-        return _not_yours(request, user)
+        return not_yours(request, user)
     wizard = wizard_state(session, course)
     if wizard.view == "failed":
         try:
@@ -312,7 +308,7 @@ def start_over(
     """Read another repository (or the same one again) into this course, from step 1."""
     course = _owned(session, user, course_id)
     if course is None:
-        return _not_yours(request, user)
+        return not_yours(request, user)
     source = parse_source(posted)
     form = {"repo_url": posted.get("repo_url")}
     if not isinstance(source, Source):
