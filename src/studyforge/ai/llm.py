@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -141,4 +141,13 @@ class LLM(Protocol):
 
     def complete_json(self, task: Task[T], inputs: Any) -> Generation[T]:
         """An instance of `task.schema` for `inputs`, or a `ProviderError`."""
+        ...
+
+
+@runtime_checkable
+class StreamingLLM(LLM, Protocol):
+    """An `LLM` that can also hand over free text as the model writes it."""
+
+    def stream(self, system: str, prompt: str, usage: Usage) -> Iterator[str]:
+        """The answer's pieces in order; `usage` (a fresh one) is filled in at the end."""
         ...

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -193,6 +193,43 @@ class OpenAICompatLLM:
             f"{task.name}: the model's output did not match {task.schema.__name__} after a "
             f"corrective retry: {problem}; output began {_short(text, 120)!r}"
         )
+
+    def stream(self, system: str, prompt: str, usage: Usage) -> Iterator[str]:
+        """Free text for a prompt, as the model writes it: the pieces of its answer in order.
+
+        Opening the stream is retried like any call; once a piece has arrived nothing is
+        retried (the caller has it), and a failure mid-answer is a `ProviderError`. `usage` is
+        filled in when the stream ends.
+        """
+        messages: list[Any] = [{"role": "system", "content": system},
+                               {"role": "user", "content": prompt}]  # fmt: skip
+        chunks = _with_retries(
+            lambda: self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                max_tokens=self.max_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
+            ),
+            max_retries=self._max_retries,
+            backoff_seconds=self._backoff,
+        )
+        try:
+            with chunks:
+                for chunk in chunks:
+                    if chunk.usage is not None:
+                        usage.add(self._usage(chunk.usage))
+                    for choice in chunk.choices[:1]:
+                        if choice.delta.content:
+                            yield choice.delta.content
+        except openai.OpenAIError as exc:
+            raise _translate(exc) from exc
+        except httpx.HTTPError as exc:  # the body broke off: no SDK error wraps a read
+            raise ProviderUnavailable(
+                f"the provider's answer broke off: {_short(str(exc))}"
+            ) from exc
+        if not usage.calls:  # a server that sends no usage chunk still made one call
+            usage.calls = 1
 
     def _chat(
         self, messages: list[dict[str, str]], json_mode: bool = False

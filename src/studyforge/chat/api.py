@@ -23,7 +23,7 @@ from studyforge.chat.schemas import (
     SessionOut,
     SessionUpdate,
 )
-from studyforge.chat.stream import item_schema, reply_events, wants_events
+from studyforge.chat.stream import answer_events, item_schema, reply_fields, wants_events
 from studyforge.db import SessionDep
 from studyforge.kit.limits import Text
 from studyforge.kit.pagination import PageDep, paginate
@@ -50,8 +50,11 @@ POST_ERRORS = errors({
 })  # fmt: skip
 EVENTS_DOC = (
     'Server-Sent Events: `token` ({"text"}) as the reply is written, then one `citations` '
-    '({"citations", "grounded"}), then `done` ({"message_id", "session_id", '
-    '"timestamp"}); the reply is stored before the events are sent'
+    '({"citations", "grounded"}), then `done` ({"message_id", "session_id", "timestamp"}). '
+    "On a model that streams, the tokens come as it writes, and the reply is stored after "
+    'them: a `replace` ({"text"}) may then correct the text sent (an invented citation '
+    "dropped, the engine's answer instead of a failed model's), and an `error` (the shared "
+    "error shape) instead of `citations` means it could not be stored"
 )
 
 
@@ -60,13 +63,15 @@ def _post(request: Request, body: ChatRequest, session: SessionDep, user: Curren
     return service.post_message(session, request.app.state.platform.ai, cache, user.id, body)
 
 
-def _reply(posted: service.Posted) -> dict[str, Any]:
-    message = posted.reply
-    return {
-        "session_id": posted.chat.id, "message_id": message.id, "response": message.content,
-        "timestamp": message.timestamp, "citations": message.citations,
-        "grounded": bool(message.grounded), "mode": message.mode,
-    }  # fmt: skip
+def _events(request: Request, body: ChatRequest, session: SessionDep, user: CurrentUser,
+            cache: ChatCache) -> StreamingResponse:  # fmt: skip
+    """The reply as an event stream (checks and lookups first: their errors are JSON)."""
+    platform = request.app.state.platform
+    asked = service.accept(session, user.id, body)
+    found = None if isinstance(asked, service.Posted) else service.lookup(
+        session, platform.ai, cache, asked)  # fmt: skip
+    events = answer_events(platform.sessions, platform.ai, cache, asked, found, session)
+    return EventStream(events, headers={"Cache-Control": "no-cache"})
 
 
 @router.post(
@@ -88,11 +93,9 @@ def chat(
     and the reply says so and names what the material covers. `mode: "tutor"` answers with a
     guiding question that points at the passage instead.
     """
-    posted = _post(request, body, session, user, cache)
     if wants_events(request.headers.get("accept")):
-        return StreamingResponse(reply_events(_reply(posted)), media_type=EventStream.media_type,
-                                 headers={"Cache-Control": "no-cache"})  # fmt: skip
-    return _reply(posted)
+        return _events(request, body, session, user, cache)
+    return reply_fields(_post(request, body, session, user, cache))
 
 
 @router.post("/chat/stream", response_class=EventStream, responses={
@@ -103,8 +106,7 @@ def chat_stream(
     request: Request, body: ChatRequest, session: SessionDep, user: CurrentUser, cache: CacheDep
 ) -> StreamingResponse:
     """`POST /chat` as Server-Sent Events (errors are still JSON, before the stream starts)."""
-    posted = _post(request, body, session, user, cache)
-    return EventStream(reply_events(_reply(posted)), headers={"Cache-Control": "no-cache"})
+    return _events(request, body, session, user, cache)
 
 
 @router.get("/chat/history/{session_id:uuid}", response_model=ChatHistory)

@@ -31,6 +31,13 @@ SYSTEM = (
     "brackets, like [1] or [2]. Never add facts that are not in the passages. If they do not "
     "answer the question, set grounded to false and say that the material does not cover it."
 )
+# The same task for a model that streams plain prose: no JSON to wait for, and a fixed reply
+# instead of `grounded: false`.
+NOT_COVERED = "NOT COVERED"
+STREAM_SYSTEM = SYSTEM.replace(
+    "set grounded to false and say that the material does not cover it",
+    f"reply with exactly {NOT_COVERED} and nothing else",
+)
 MODES = {
     "answer": "Answer the question in two to four sentences.",
     "tutor": "Do not give the answer. Ask one guiding question that sends the learner to the "
@@ -76,7 +83,10 @@ def clean_markers(text: str, count: int) -> tuple[str, list[int], int]:
     cited: list[int] = []
     kept: list[str] = []
     dropped = 0
-    for sentence in re.split(r"(?<=[.!?\]])\s+", text.strip()):
+    # Sentences at even places, the whitespace after each at odd ones (kept: paragraphs stay).
+    parts = re.split(r"((?<=[.!?\]])\s+)", text.strip())
+    for at in range(0, len(parts), 2):
+        sentence, after = parts[at], parts[at + 1] if at + 1 < len(parts) else ""
         markers = [int(n) for m in MARKER.finditer(sentence) for n in m.group(1).split(",")]
         valid = [n for n in markers if 1 <= n <= count]
         if markers and not valid:
@@ -90,8 +100,9 @@ def clean_markers(text: str, count: int) -> tuple[str, list[int], int]:
                 ),
                 sentence,
             )
+            + after
         )
-    cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", " ".join(kept)))
+    cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", "".join(kept)))
     return cleaned.strip(), cited, dropped
 
 

@@ -34,31 +34,51 @@ def make_reply(
     """The reply to `question` (`covers`: what the material covers, asked only to refuse)."""
     if not evidence.covered:
         return compose.refusal(evidence, question, covers())
-    offline = compose.tutor(evidence, question) if mode == "tutor" else compose.answer(evidence)
-    inputs = {"mode": mode, "history": list(history), "question": question,
-              "sources": [asdict(s) for s in evidence.sources],
-              "offline": offline.as_dict()}  # fmt: skip
-    meta: dict[str, Any] = {"provider": ai.llm.name, "model": ai.llm.model}
+    offline, inputs, meta = prepare(ai, evidence, question, mode, history)
     try:
         generation = ai.llm.complete_json(ANSWER, inputs)
     except ProviderError as exc:
-        log.warning("chat answer from the offline engine: %s", exc)
-        return _offline(offline, meta, f"provider error: {str(exc)[:300]}")
+        return provider_failed(offline, meta, exc)
     meta.update(generation.usage.as_dict())
     if generation.extractive:
         offline.meta.update(meta, extractive=True)
         return offline
     output = generation.output
-    if not output.grounded:
+    return settle(evidence, question, covers, offline, meta, output.answer, output.grounded)
+
+
+def prepare(
+    ai: AIProviders, evidence: Evidence, question: str, mode: str,
+    history: Sequence[dict[str, str]],
+) -> tuple[Answer, dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """The engine's answer (the fallback), the model's inputs, and the reply's meta so far."""
+    offline = compose.tutor(evidence, question) if mode == "tutor" else compose.answer(evidence)
+    inputs = {"mode": mode, "history": list(history), "question": question,
+              "sources": [asdict(s) for s in evidence.sources],
+              "offline": offline.as_dict()}  # fmt: skip
+    return offline, inputs, {"provider": ai.llm.name, "model": ai.llm.model}
+
+
+def settle(evidence: Evidence, question: str, covers: Callable[[], list[str]], offline: Answer,
+           meta: dict[str, Any], text: str, grounded: bool) -> Answer:  # fmt: skip
+    """The reply from a model's whole answer: a refusal if it found none, the engine's answer
+    if it cites none of its passages, else its text with valid citations renumbered."""
+    if not grounded:
         refused = compose.refusal(evidence, question, covers())
         refused.meta.update(meta, model_refused=True)
         return refused
-    text, cited, dropped = clean_markers(output.answer, len(evidence.sources))
+    text, cited, dropped = clean_markers(text, len(evidence.sources))
     if not cited:
         return _offline(offline, meta, "the model's answer cited none of the passages")
     citations = [_citation(evidence, number, new) for new, number in enumerate(cited, start=1)]
     return Answer(renumber(text, cited), citations, True,
                   {**meta, "extractive": False, "templated": [], "dropped": dropped})  # fmt: skip
+
+
+def provider_failed(offline: Answer, meta: dict[str, Any], exc: ProviderError) -> Answer:
+    """The engine's answer, when the provider failed."""
+    log.warning("chat answer from the offline engine: %s", exc)
+    return _offline(offline, meta, f"provider error: {str(exc)[:300]}")
 
 
 def _offline(offline: Answer, meta: dict[str, Any], reason: str) -> Answer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -160,6 +160,22 @@ class StreamToken(BaseModel):
     """A `token` event: the next piece of the reply."""
 
     text: str
+
+
+class StreamReplace(BaseModel):
+    """A `replace` event: the whole reply so far is this text instead (a streamed model's
+    answer that changed when it was checked as a whole)."""
+
+    text: str
+
+
+class StreamError(BaseModel):
+    """An `error` event: the reply could not be finished (the shared error shape)."""
+
+    error: str
+    code: str
+    timestamp: datetime
+    details: Any = None
 
 
 class StreamCitations(BaseModel):

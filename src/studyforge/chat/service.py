@@ -90,10 +90,46 @@ def session_scope(chat: ChatSession | None, user_id: uuid.UUID, req: ChatRequest
     return index.Scope(user_id, req.source_filter, ids_asked)
 
 
+@dataclass
+class Asked:
+    """A message checked and ready to answer: its session (None: a new one), the search query
+    it became in context, where the answer may come from, and the turns before it."""
+
+    user_id: uuid.UUID
+    req: ChatRequest
+    chat: ChatSession | None
+    query: str
+    scope: index.Scope
+    turns: list[ChatMessage]
+
+    def history(self) -> list[dict[str, str]]:
+        """The turns a model sees."""
+        return [{"role": m.role.value, "content": m.content} for m in self.turns[-HISTORY_TURNS:]]
+
+
+@dataclass
+class Found:
+    """What the cache and the search hold for an `Asked`: a cached reply, or the evidence."""
+
+    answer_key: str
+    answer: Answer | None = None
+    evidence: Evidence | None = None
+
+
 def post_message(session: Session, ai: AIProviders, cache: ChatCache, user_id: uuid.UUID,
                  req: ChatRequest) -> Posted:  # fmt: skip
     """Answer a message from the caller's material and store both (the same `request_id`
     again returns the stored pair)."""
+    asked = accept(session, user_id, req)
+    if isinstance(asked, Posted):
+        return asked
+    found = lookup(session, ai, cache, asked)
+    return store(session, asked, found.answer or reply_now(session, ai, cache, asked, found))
+
+
+def accept(session: Session, user_id: uuid.UUID, req: ChatRequest) -> Asked | Posted:
+    """The message checked (ownership, scope) and put in context; or, for a `request_id`
+    already answered, the stored pair."""
     check_user_id(req.user_id, user_id)
     if req.request_id is not None:
         earlier = find_by_request(session, user_id, req.request_id)
@@ -107,9 +143,7 @@ def post_message(session: Session, ai: AIProviders, cache: ChatCache, user_id: u
     turns = recent_messages(session, chat.id) if chat is not None else []
     previous = next((m for m in reversed(turns) if m.role is Role.USER), None)
     query = rewrite(req.message, (previous.meta or {}).get("query") if previous else None)
-    scope = session_scope(chat, user_id, req)
-    answer = _answer(session, ai, cache, scope, query, req, turns)
-    return _store(session, user_id, req, chat, query, answer)
+    return Asked(user_id, req, chat, query, session_scope(chat, user_id, req), turns)
 
 
 def _check_scope_request(session: Session, user_id: uuid.UUID, req: ChatRequest,
@@ -138,36 +172,49 @@ def _scope_key(scope: index.Scope) -> list[Any]:
     return [scope.source_filter, ids]
 
 
-def _answer(session: Session, ai: AIProviders, cache: ChatCache, scope: index.Scope, query: str,
-            req: ChatRequest, turns: Sequence[ChatMessage]) -> Answer:  # fmt: skip
-    """The reply, from the cache when the same question was answered on the same sources."""
+def lookup(session: Session, ai: AIProviders, cache: ChatCache, asked: Asked) -> Found:
+    """The cached reply to the same question on the same sources, else the evidence (cached
+    too: a new mode or model reuses the search)."""
+    req, scope = asked.req, asked.scope
     context = req.document_context
     relevant = context.relevant_text if context is not None else None
     context_doc = context.document_id if context is not None else None
     user_id = scope.user_id
     version = [cache.generation(user_id), list(index.user_stamp(session, user_id)),
-               _scope_key(scope), query, _digest(relevant)]  # fmt: skip
+               _scope_key(scope), asked.query, _digest(relevant)]  # fmt: skip
     answer_key = make_key("answer", user_id, *version, req.mode, ai.llm.name, ai.llm.model)
     cached = cache.get(answer_key)
     if cached is not None:
-        return Answer(**{**cached, "meta": {**cached["meta"], "cached": True}})
+        return Found(answer_key, Answer(**{**cached, "meta": {**cached["meta"], "cached": True}}))
     evidence_key = make_key("evidence", user_id, *version, ai.embedder.name)
     stored = cache.get(evidence_key)
     if stored is not None:
-        evidence = Evidence.from_dict(stored)
-    else:
-        evidence = gather(session, ai.embedder, scope, query, relevant, context_doc)
-        cache.put(evidence_key, evidence.as_dict())
-    history = [{"role": m.role.value, "content": m.content} for m in turns[-HISTORY_TURNS:]]
-    answer = make_reply(ai, evidence, req.message, req.mode, history,
-                        lambda: outline(session, scope))  # fmt: skip
-    if "fallback" not in answer.meta:  # a provider blip is not worth remembering
-        cache.put(answer_key, answer.as_dict())
-    return answer
+        return Found(answer_key, evidence=Evidence.from_dict(stored))
+    evidence = gather(session, ai.embedder, scope, asked.query, relevant, context_doc)
+    cache.put(evidence_key, evidence.as_dict())
+    return Found(answer_key, evidence=evidence)
 
 
-def _store(session: Session, user_id: uuid.UUID, req: ChatRequest, chat: ChatSession | None,
-           query: str, answer: Answer) -> Posted:  # fmt: skip
+def reply_now(session: Session, ai: AIProviders, cache: ChatCache, asked: Asked,
+           found: Found) -> Answer:  # fmt: skip
+    """The reply made now from the evidence (and remembered)."""
+    assert found.evidence is not None
+    reply = make_reply(ai, found.evidence, asked.req.message, asked.req.mode, asked.history(),
+                       lambda: outline(session, asked.scope))  # fmt: skip
+    remember(cache, found, reply)
+    return reply
+
+
+def remember(cache: ChatCache, found: Found, reply: Answer) -> None:
+    """Cache a reply made now (not one that fell back: a provider blip is not worth it)."""
+    if "fallback" not in reply.meta:
+        cache.put(found.answer_key, reply.as_dict())
+
+
+def store(session: Session, asked: Asked, answer: Answer) -> Posted:
+    """Write the question and its reply (a new session first, if it is one) and announce
+    both; a `request_id` sent twice at once returns the pair stored first."""
+    user_id, req, chat, query = asked.user_id, asked.req, asked.chat, asked.query
     if chat is None:
         ids = [str(i) for i in req.document_ids] if req.document_ids is not None else None
         chat = ChatSession(user_id=user_id, title=title_for(req.message), document_ids=ids,

@@ -1,8 +1,9 @@
 // The Tutor page: ask without reloading, and watch the answer arrive.
 // Without this script the ask form is an ordinary post and the server answers with a redirect to
 // the answer (see web/chat.py). With it, the question is shown at once and sent as JSON to
-// POST /chat/stream; the answer's words are added as their `token` events arrive, its source
-// chips when `citations` comes, and after `done` the page's address becomes the chat's and the
+// POST /chat/stream; the answer's words are added as their `token` events arrive (a `replace`
+// sets the whole text; an `error` means it was not saved), its source chips when `citations`
+// comes, and after `done` the page's address becomes the chat's and the
 // rendered answer (its marker links, the quiz link), the title and the list of chats are taken
 // from GET /tutor/<id>. An error answer ({"error", "code"}) is shown above the form, the
 // question put back in the box. The list of chats starts folded on a phone.
@@ -34,7 +35,7 @@
     },
     noDocuments: "Check at least one document, or choose “All my documents”.",
     noFolder: "Type a folder, such as science/, or choose “All my documents”.",
-    cut: "The answer was cut off on its way. Reload the page to read it: it was saved.",
+    cut: "The answer was cut off on its way. Reload the page to see whether it was saved.",
   };
   var BY_CODE = {
     CSRF_REJECTED: "The question was refused for safety. Reload the page, then ask again.",
@@ -323,6 +324,7 @@
     var item = pending(body);
     var done = null;
     var started = false;
+    var unsaved = null; // an `error` event: nothing was stored, so the question goes back
     return fetch("/chat/stream", {
       method: "POST",
       credentials: "same-origin",
@@ -348,12 +350,23 @@
             item.text.removeChild(item.waiting);
           }
           item.text.appendChild(document.createTextNode(data.text));
+        } else if (name === "replace") {
+          if (!started) {
+            started = true;
+            item.text.removeChild(item.waiting);
+          }
+          item.text.textContent = data.text;
+        } else if (name === "error") {
+          unsaved = data;
         } else if (name === "citations") {
           citations(item, data);
         } else if (name === "done") {
           done = data;
         }
       }).then(function () {
+        if (unsaved) {
+          return failed(item, body, problem(500, unsaved));
+        }
         if (!done) {
           throw new Error("no done event");
         }
