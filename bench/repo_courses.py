@@ -7,8 +7,13 @@ files the bench commits into a local Git repository; the pipeline clones it (`fi
 candidate (the README) and the first pathway offered. The app runs in-process on SQLite with
 inline jobs and the offline engine (`--provider local`: the local llama.cpp model).
 
-`python -m bench repo_courses [--provider local] [--show]` (`--show` prints the pathways and
-the first module).
+`--repo pydocs` takes the pipeline test's repository instead (Python's tutorial and sorting
+HOWTO from python3-doc, `docs/tutorial` and `docs/howto` chosen); `--runs N` runs it N times,
+for the local models' acceptance (`STUDYFORGE_LOCAL_MODEL`, `STUDYFORGE_LOCAL_CONTEXT`, 8192
+by default here): every run must finish all four stages, and the longest prompt must fit.
+
+`python -m bench repo_courses [--provider local] [--repo pydocs] [--runs N] [--show]` (`--show`
+prints the pathways and the first module).
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ from studyforge.platform import build_platform
 PROJECT = "click==8.1.7"
 CACHE = Path(os.environ.get("STUDYFORGE_BENCH_CACHE", Path.home() / ".cache" / "studyforge-bench"))
 PROVIDER = sys.argv[sys.argv.index("--provider") + 1] if "--provider" in sys.argv else "offline"
+REPO = sys.argv[sys.argv.index("--repo") + 1] if "--repo" in sys.argv else "click"
+RUNS = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 1
+LOCAL_MODEL = os.environ.get("STUDYFORGE_LOCAL_MODEL", "qwen2.5-coder-1.5b")
+LOCAL_CONTEXT = int(os.environ.get("STUDYFORGE_LOCAL_CONTEXT", 8192))
 STAGES = [
     ("stage1", "analyze-repository"),
     ("stage2", "analyze-documents"),
@@ -62,6 +71,14 @@ def project_repo(root: Path) -> Path:
     return repo
 
 
+def pydocs_repo(root: Path) -> Path:
+    """The pipeline test's repository: Python's tutorial and a HOWTO (python3-doc)."""
+    from tests.repo_courses.conftest import docs_files
+    from tests.support.gitserve import make_repo
+
+    return make_repo(root / "pydocs", docs_files())
+
+
 def wait(client: TestClient, h: dict[str, str], course: str, stage: str) -> dict[str, Any]:
     deadline = time.monotonic() + float(os.environ.get("STUDYFORGE_BENCH_STAGE_SECONDS", 1800))
     body: dict[str, Any] = {}
@@ -75,10 +92,15 @@ def wait(client: TestClient, h: dict[str, str], course: str, stage: str) -> dict
 
 def run(root: Path) -> list[dict[str, Any]]:
     """The four stages on the project; one row per stage."""
-    repo = project_repo(root / "src")
+    repo = pydocs_repo(root / "src") if REPO == "pydocs" else project_repo(root / "src")
     db = f"sqlite:///{root / 'bench.db'}"
     upgrade(db)
+    # A local model's file is joined once, into the cache, not once per run.
+    (root / "home").mkdir()
+    (CACHE / "models").mkdir(parents=True, exist_ok=True)
+    (root / "home" / "models").symlink_to(CACHE / "models")
     settings = make_settings(root / "home", db, repo_allow_local=True, llm_provider=PROVIDER,
+                             local_model=LOCAL_MODEL, local_context=LOCAL_CONTEXT,
                              max_body_bytes=50 * 1024 * 1024)  # fmt: skip
     platform = build_platform(settings)
     rows: list[dict[str, Any]] = []
@@ -96,7 +118,8 @@ def run(root: Path) -> list[dict[str, Any]]:
         for stage, path in STAGES:
             if stage == "stage2":
                 found = client.get(f"{base}/repository-files", headers=h).json()
-                chosen = {"selected_folders": ["docs"],
+                folders = ["docs/tutorial", "docs/howto"] if REPO == "pydocs" else ["docs"]
+                chosen = {"selected_folders": folders,
                           "overview_document": found["overview_candidates"][0]}  # fmt: skip
                 client.post(f"{base}/stage1-selections", headers=h, json=chosen).raise_for_status()
             if stage == "stage4":
@@ -149,24 +172,41 @@ def _what(client: TestClient, h: dict[str, str], base: str, stage: str) -> str:
 
 
 def main() -> None:
-    """Print the table."""
-    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = run(Path(tmp))
+    """Print the table of each run, and for several runs how many finished."""
+    finished, tokens, largest = 0, [], 0
+    for number in range(1, RUNS + 1):
+        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = run(Path(tmp))
+        _table(rows, load, number)
+        finished += all(r["status"] == "SUCCESS" for r in rows) and len(rows) == len(STAGES)
+        tokens.append(sum(r.get("prompt_tokens", 0) for r in rows))
+        largest = max([largest, *(r.get("largest_prompt", 0) for r in rows)])
+    if RUNS > 1 or PROVIDER == "local":
+        model = f"{LOCAL_MODEL}, context {LOCAL_CONTEXT}" if PROVIDER == "local" else PROVIDER
+        print(f"\n{finished} of {RUNS} runs finished all four stages ({model}); prompt tokens "
+              f"per course: {', '.join(f'{t:,}' for t in tokens)}; longest prompt "
+              f"{largest:,} tokens")  # fmt: skip
+
+
+def _table(rows: list[dict[str, Any]], load: str, number: int) -> None:
+    what = f"{PROJECT} docs" if REPO == "click" else "Python tutorial + sorting HOWTO"
     print(
-        f"\nRepository → course ({PROJECT} docs, provider {PROVIDER}), in-process app on "
+        f"\nRepository → course, run {number} ({what}, provider {PROVIDER}), in-process app on "
         f"SQLite, inline jobs; {os.cpu_count()} CPUs, load average {load} at the start"
     )
-    print("| stage | status | wall s | result | LLM calls | prompt tokens | completion tokens |")
-    print("|---|---|---|---|---|---|---|")
+    print("| stage | status | wall s | result | LLM calls | prompt tokens | completion tokens "
+          "| drafted / fell back |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['stage']} | {r['status']} | {r['seconds']:.1f} | {r['what']} | "
               f"{r.get('calls', 0)} | {r.get('prompt_tokens', 0)} | "
-              f"{r.get('completion_tokens', 0)} |")  # fmt: skip
+              f"{r.get('completion_tokens', 0)} | {r.get('drafted', 0)} / "
+              f"{r.get('fallbacks', 0)} |")  # fmt: skip
     total = sum(r["seconds"] for r in rows)
     tokens = sum(r.get("prompt_tokens", 0) for r in rows)
     print(f"| total | | {total:.1f} | | {sum(r.get('calls', 0) for r in rows)} | {tokens} | "
-          f"{sum(r.get('completion_tokens', 0) for r in rows)} |")  # fmt: skip
+          f"{sum(r.get('completion_tokens', 0) for r in rows)} | |")  # fmt: skip
     for r in rows:
         if r["error"]:
             print(f"{r['stage']} failed: {r['error']}")

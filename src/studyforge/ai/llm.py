@@ -55,6 +55,7 @@ class Usage:
     seconds: float = 0.0
     drafted: int = 0
     fallbacks: int = 0
+    largest_prompt: int = 0  # tokens of the longest single prompt (it must fit the context)
 
     def add(self, other: Usage) -> None:
         """Accumulate another call's usage into this one."""
@@ -65,6 +66,7 @@ class Usage:
         self.seconds += other.seconds
         self.drafted += other.drafted
         self.fallbacks += other.fallbacks
+        self.largest_prompt = max(self.largest_prompt, other.largest_prompt)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (stored on the job row); drafting figures only when there are any."""
@@ -76,7 +78,7 @@ class Usage:
         }
         if self.seconds or self.drafted or self.fallbacks:
             out.update(seconds=round(self.seconds, 2), drafted=self.drafted,
-                       fallbacks=self.fallbacks)  # fmt: skip
+                       fallbacks=self.fallbacks, largest_prompt=self.largest_prompt)  # fmt: skip
         return out
 
 

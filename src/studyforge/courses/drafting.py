@@ -33,7 +33,7 @@ def _strings(name: str, low: int, high: int) -> dict[str, Any]:
     return {"type": "object", "properties": {name: items}, "required": [name]}
 
 
-_QUOTED = {"type": "object", "required": ["text", "quote"],
+QUOTED = {"type": "object", "required": ["text", "quote"],
            "properties": {"text": {"type": "string"}, "quote": {"type": "string"}}}  # fmt: skip
 
 
@@ -69,7 +69,7 @@ def draft_outline(inputs: dict[str, Any], outline: Outline, drafter: Drafter) ->
             text, _strings("objectives", 2, 3), max_tokens=120,
         )  # fmt: skip
         goals = [" ".join(str(g).split()) for g in (answer or {}).get("objectives", [])]
-        good = [g for g in dict.fromkeys(goals) if _objective_ok(g, text + " " + plan.title)]
+        good = [g for g in dict.fromkeys(goals) if objective_ok(g, text + " " + plan.title)]
         if len(good) >= 2:
             plan.learning_objectives = good[:4]
             drafter.accept("learning_objectives")
@@ -82,7 +82,9 @@ def draft_outline(inputs: dict[str, Any], outline: Outline, drafter: Drafter) ->
     return outline
 
 
-def _objective_ok(goal: str, source: str) -> bool:
+def objective_ok(goal: str, source: str) -> bool:
+    """A drafted objective: 3 to 20 words, a teaching verb first, no code, and 60% of the
+    rest's content words in the source."""
     words = goal.split()
     return (
         3 <= len(words) <= 20
@@ -101,9 +103,9 @@ def draft_lesson(inputs: dict[str, Any], content: LessonContent, drafter: Drafte
         f"Summarise the text above in two sentences for {inputs['grade_level']} students, in "
         "`text`. In `quote`, copy word for word the one sentence of the text that best "
         "supports your summary.",
-        prose[:CONTEXT_CHARS], _QUOTED, max_tokens=160,
+        prose[:CONTEXT_CHARS], QUOTED, max_tokens=160,
     )  # fmt: skip
-    reason = _quoted_reason(answer, prose, 0.8)
+    reason = quoted_reason(answer, prose, 0.8)
     if reason is None and answer is not None:
         content.summary = " ".join(answer["text"].split())
         drafter.accept("summary")
@@ -129,9 +131,9 @@ def _explain(inputs: dict[str, Any], paragraphs: list[Paragraph], k: int, everyt
         "In `text`, explain in one or two plain sentences what the example above shows, for "
         f"{inputs['grade_level']} students. In `quote`, copy word for word the sentence of the "
         "text that introduces the example.",
-        f"{lead}\n\n{code.text}"[:CONTEXT_CHARS], _QUOTED, max_tokens=140,
+        f"{lead}\n\n{code.text}"[:CONTEXT_CHARS], QUOTED, max_tokens=140,
     )  # fmt: skip
-    reason = _quoted_reason(answer, everything, 0.75)
+    reason = quoted_reason(answer, everything, 0.75)
     if reason is not None or answer is None:
         drafter.fallback("explanation", reason or "no valid JSON")
         return None
@@ -140,7 +142,7 @@ def _explain(inputs: dict[str, Any], paragraphs: list[Paragraph], k: int, everyt
     return Paragraph(text=text, citations=code.citations, kind="prose", drafted=True)
 
 
-def _quoted_reason(answer: dict[str, Any] | None, source: str, share: float) -> str | None:
+def quoted_reason(answer: dict[str, Any] | None, source: str, share: float) -> str | None:
     """Why a drafted text with its quote is not usable, or None if it is."""
     if answer is None:
         return "no valid JSON"

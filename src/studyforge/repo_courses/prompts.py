@@ -75,6 +75,36 @@ ANALYSE: Task[AnalysisOut] = Task(
 )  # fmt: skip
 
 
+class Phrasing(BaseModel):
+    """A document's objectives and summary, as a drafting model words them."""
+
+    learning_objectives: list[str] = Field(default_factory=list, max_length=6)
+    summary: str = Field("", max_length=1500)
+
+
+def _phrasing_prompt(inputs: dict[str, Any]) -> str:
+    return (f"The page '{inputs['title']}', for {inputs['level']} learners:\n{inputs['text']}\n\n"
+            "Word its learning objectives and a two-sentence summary.")  # fmt: skip
+
+
+def _phrasing_offline(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"learning_objectives": inputs["objectives"][:6], "summary": inputs["summary"][:1500]}
+
+
+def _draft_phrasing(inputs: Any, output: Any, drafter: Any) -> Any:
+    from studyforge.repo_courses.drafting import draft_phrasing
+
+    return draft_phrasing(inputs, output, drafter)
+
+
+# For an LLM that drafts over the engine (the `local` one): one call per document, asked only
+# when the analysis itself was the engine's.
+PHRASE: Task[Phrasing] = Task(
+    name="repo_courses.phrase", schema=Phrasing, system=SYSTEM, render=_phrasing_prompt,
+    offline=_phrasing_offline, draft=_draft_phrasing,
+)  # fmt: skip
+
+
 def _text(structure: DocStructure) -> str:
     return "\n\n".join(b.text for b in structure.blocks)[:TEXT_CHARS]
 
@@ -91,8 +121,9 @@ def _supported(items: list[str], text: str) -> list[str]:
 
 
 def _part(ai: AIProviders, path: str, part: DocStructure, number: int, parts: int, level: str,
-          info: str | None, usage: Usage) -> DocAnalysis:  # fmt: skip
-    """One part's analysis: the engine's, with what the model adds that the text supports."""
+          info: str | None, usage: Usage) -> tuple[DocAnalysis, bool]:  # fmt: skip
+    """One part's analysis: the engine's, with what the model adds that the text supports;
+    and whether it is the engine's alone."""
     offline = analyze_offline(path, part, level, info)
     inputs = {"path": path, "headings": offline.headings, "level": level, "info": info,
               "offline": offline.as_dict(), "part": number, "parts": parts,
@@ -100,7 +131,7 @@ def _part(ai: AIProviders, path: str, part: DocStructure, number: int, parts: in
     generation = ai.llm.complete_json(ANALYSE, inputs)
     usage.add(generation.usage)
     if generation.extractive:
-        return offline
+        return offline, True
     out, text = generation.output, "\n".join(b.text for b in part.blocks)
     concepts = _supported(out.key_concepts, text) or offline.key_concepts
     templated = [t for t in offline.templated if not t.startswith("learning_objectives")]
@@ -114,20 +145,42 @@ def _part(ai: AIProviders, path: str, part: DocStructure, number: int, parts: in
         code_count=offline.code_count,
         headings=offline.headings, links=offline.links, toctree=offline.toctree,
         templated=templated if objectives else offline.templated,
-    )  # fmt: skip
+    ), False  # fmt: skip
 
 
 def analyse(ai: AIProviders, path: str, structure: DocStructure, level: str, info: str | None,
             words_per_call: int, usage: Usage) -> DocAnalysis:  # fmt: skip
-    """A document's analysis by the configured LLM (the engine's offline), part by part.
+    """A document's analysis by the configured LLM (the engine's offline), part by part; a
+    drafting model then words its objectives and summary (`PHRASE`).
 
     Raises the provider's error when a part's answer stays invalid (the caller records the
     document as failed and goes on)."""
     parts = chunk(structure, words_per_call) or [structure]
     if len(parts) == 1:
-        return _part(ai, path, structure, 1, 1, level, info, usage)
-    analyses = [_part(ai, path, p, n, len(parts), level, info, usage)
+        whole, engine = _part(ai, path, structure, 1, 1, level, info, usage)
+    else:
+        done = [_part(ai, path, p, n, len(parts), level, info, usage)
                 for n, p in enumerate(parts, start=1)]  # fmt: skip
-    whole = merge(analyses)
-    whole.title = analyze_offline(path, structure, level, info).title
+        whole = merge([analysis for analysis, _ in done])
+        whole.title = analyze_offline(path, structure, level, info).title
+        engine = all(alone for _, alone in done)
+    return _phrased(ai, whole, structure, level, usage) if engine else whole
+
+
+def _phrased(
+    ai: AIProviders, whole: DocAnalysis, structure: DocStructure, level: str, usage: Usage
+) -> DocAnalysis:
+    """The engine's analysis with the objectives and summary a drafting model worded."""
+    prose = "\n\n".join(b.text for b in structure.blocks if b.kind == "prose")
+    inputs = {"title": whole.title, "level": level, "text": prose[:TEXT_CHARS],
+              "objectives": whole.learning_objectives, "summary": whole.summary}  # fmt: skip
+    generation = ai.llm.complete_json(PHRASE, inputs)
+    usage.add(generation.usage)
+    out = generation.output
+    if generation.extractive:
+        return whole
+    if out.learning_objectives != whole.learning_objectives:
+        whole.learning_objectives = out.learning_objectives
+        whole.templated = [t for t in whole.templated if not t.startswith("learning_objectives")]
+    whole.summary = out.summary or whole.summary
     return whole

@@ -115,7 +115,7 @@ class LocalLLM:
             used = len(llama.tokenize(f"{system}\n{prompt}".encode()))
             seconds = time.monotonic() - started
         return "".join(pieces), Usage(prompt_tokens=used, completion_tokens=count, calls=1,
-                                      seconds=seconds)  # fmt: skip
+                                      seconds=seconds, largest_prompt=used)  # fmt: skip
 
 
 class _Drafter:
