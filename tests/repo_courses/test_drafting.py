@@ -11,6 +11,7 @@ from studyforge.ai.llm import Generation, Task, Usage
 from studyforge.ai.offline.llm import OfflineLLM
 from studyforge.ai.registry import AIProviders
 from studyforge.repo_courses.analysis import analyze_offline
+from studyforge.repo_courses.drafting import anchor, measurable
 from studyforge.repo_courses.prompts import PHRASE, analyse
 from studyforge.repo_courses.structure import parse
 from tests.courses.test_drafting import Scripted
@@ -119,3 +120,16 @@ def test_the_offline_engine_is_not_asked_to_draft() -> None:
     analysis = analyse(_ai(OfflineLLM()), "docs/tutorial/errors.rst", structure, LEVEL, None,
                        5000, usage)  # fmt: skip
     assert analysis == engine and usage.drafted == 0
+
+
+def test_a_small_models_vague_verbs_and_slipped_quotes_are_mended_not_trusted() -> None:
+    assert measurable("Understand the try statement") == "Explain the try statement"
+    assert measurable("Learn how to raise an exception") == "Raise an exception"
+    assert measurable("Explore exception groups") == "Describe exception groups"
+    assert measurable("Handle exceptions") == "Handle exceptions"
+    said = "can save you considerable time during program development because no compilation"
+    text = f"Python is an interpreted language, which {said} or linking is necessary. Ask again."
+    slipped = f"Python is an interpreted language that {said} and linking is necessary."
+    assert anchor(slipped, text) == text.split(" Ask")[0]
+    invented = "Python's simplicity and ease of use make it an excellent choice for beginners."
+    assert anchor(invented, text) == invented
