@@ -7,10 +7,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from studyforge.auth.service import create_user
 from studyforge.config import Settings
 from studyforge.courses.models import Course, CourseStatus
+from studyforge.events.models import OutboxEvent
 from studyforge.jobs.models import Job, JobStatus
 from studyforge.jobs.service import cancel_job
 from studyforge.platform import build_platform
@@ -40,6 +42,13 @@ def test_cancelling_a_queued_stage_fails_the_stage_and_the_course(client_platfor
         assert (course.status, course.repo_status) == (CourseStatus.FAILED, "stage1_failed")
         assert session.get_one(CourseTask, (course_id, "stage1")).status == "FAILURE"
         assert service.stage_status(session, course, "stage1")["status"] == "FAILURE"
+        # Each change of the course's state is a `course.status` event (relayed to RabbitMQ).
+        events = session.scalars(select(OutboxEvent).where(OutboxEvent.stream_id == course_id)
+                                 .order_by(OutboxEvent.seq)).all()  # fmt: skip
+        statuses = [(e.type, e.payload["status"], e.payload["stage"]) for e in events]
+        assert statuses == [("course.status", "stage1_running", "stage1"),
+                            ("course.status", "stage1_failed", "stage1")]  # fmt: skip
+        assert events[1].payload["request_id"] == f"repository:{course_id}"
 
 
 def test_a_stage_is_not_started_twice(client_platform, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -77,7 +77,7 @@ def measurable(goal: str) -> str:
     low = goal.lower()
     for vague, verb in _VAGUE:
         if low.startswith(vague) and len(goal) > len(vague):
-            rest = goal[len(vague):]
+            rest = goal[len(vague) :]
             return verb + rest if verb else rest[0].upper() + rest[1:]
     return goal
 

@@ -26,6 +26,7 @@ from studyforge.ai.errors import ProviderAuthError, ProviderError
 from studyforge.ai.llm import Usage
 from studyforge.config import Settings
 from studyforge.courses.models import Course, CourseStatus
+from studyforge.courses.service import emit_status
 from studyforge.db import after_commit, utcnow
 from studyforge.errors import TransientError
 from studyforge.jobs import JobContext, job
@@ -65,6 +66,7 @@ def stage_failed(session: Session, row: Job) -> None:
     course.repo_status = f"{stage}_failed"
     course.status = CourseStatus.FAILED
     course.error_message = row.error
+    emit_status(session, course, course.repo_status, row.error or f"{stage} failed", stage=stage)
 
 
 def _begin(ctx: JobContext, course_id: str, stage: str) -> bool:
@@ -102,6 +104,7 @@ def _finish(ctx: JobContext, course_id: str, stage: str, step: str, **meta: Any)
     course.repo_status = f"{stage}_complete"
     course.status = CourseStatus.READY if stage == "stage4" else CourseStatus.QUEUED
     course.error_message = None
+    emit_status(session, course, course.repo_status, step, stage=stage)
     return course
 
 

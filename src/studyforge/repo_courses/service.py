@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyforge.courses.models import REPOSITORY_KIND, Course, CourseStatus, Lesson
+from studyforge.courses.service import emit_status
 from studyforge.db import utcnow
 from studyforge.errors import AppError, Conflict, NotFound
 from studyforge.jobs import enqueue
@@ -176,6 +177,8 @@ def _start(session: Session, course: Course, stage: str, **params: Any) -> Cours
     course.status = CourseStatus.GENERATING
     course.job_id = job.id
     session.flush()
+    emit_status(session, course, course.repo_status, f"{stage} queued", stage=stage,
+                task_id=str(job.id))  # fmt: skip
     return task
 
 
