@@ -210,10 +210,11 @@ def test_modules_group_a_section_within_the_budget_and_take_its_title() -> None:
     )  # fmt: skip
     titles = [m.title for m in reading.modules]
     # the overview's entries are chapters of their own; the tutorial's section head names
-    # its module, a step keeps its own title (numbering stripped), the folder's name the two
-    # concept pages
+    # its module, a step keeps its own title (numbering stripped), and the two concept pages
+    # are named by their titles: their folder's name ("Concepts") would claim its third page
     assert titles == ["Ferry documentation", "Quickstart", "Tutorial", "Retrying failed tasks",
-                      "API reference", "Tasks and results", "Concepts"]  # fmt: skip
+                      "API reference", "Tasks and results",
+                      "How workers run tasks; Retries and backoff"]  # fmt: skip
     second = reading.modules[2]
     assert second.description == "Workers take tasks from the broker and run them."
     assert second.learning_objectives == [

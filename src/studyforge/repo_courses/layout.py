@@ -54,13 +54,17 @@ def module_groups(order: list[Doc], corpus: Corpus, grouping: str) -> list[list[
 
 def module_title(group: list[Doc], corpus: Corpus, used: set[str]) -> tuple[str, bool]:
     """(title, templated): one document's title; else the section's head page, the titles'
-    shared opening words, the folder's name, a key concept most of them share; else the
-    titles joined. A title used earlier in the pathway gets its first other title added."""
+    shared opening words, the name of the folder they make up, a key concept most of them
+    share; else the titles joined. A title used earlier in the pathway gets its first other
+    title added."""
     fixed = False
     sections = {corpus.section(d) for d in group}
     head = corpus.section_head(sections.pop()) if len(sections) == 1 else None
     folders = {d.folder for d in group}
-    folder = _folder_words(folders.pop()) if len(folders) == 1 else ""
+    # The folder names the group only when the group is the whole folder ("Concepts"), not
+    # two pages of a tutorial's ten.
+    whole = len(folders) == 1 and all(d in group for d in corpus.docs if d.folder in folders)
+    folder = _folder_words(folders.pop()) if whole else ""
     names = [d.title for d in group]
     if len(group) == 1:
         title = names[0]
