@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("media_type", sa.String(length=50), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
-        sa.Column("language", sa.String(length=10), nullable=True),
+        sa.Column("language", sa.String(length=32), nullable=True),
         sa.Column("segments", sa.JSON(), nullable=True),
         sa.Column("status_message", sa.Text(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),

@@ -74,7 +74,7 @@ def transcribe(ctx: JobContext, transcription_id: str) -> dict[str, Any]:
     # Writes come last (SQLite: progress reports use other connections).
     row.transcript = result.text
     row.segments = [{"start": s.start, "end": s.end, "text": s.text} for s in result.segments]
-    row.language = result.language
+    row.language = (result.language or "")[:32] or None  # "en", or a name: "english"
     row.confidence = result.confidence
     if result.duration is not None:
         row.duration = result.duration

@@ -52,7 +52,7 @@ class TranscriptionJob(Base):
     # Beyond the specification:
     media_type: Mapped[str] = mapped_column(String(50))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
-    language: Mapped[str | None] = mapped_column(String(10), default=None)
+    language: Mapped[str | None] = mapped_column(String(32), default=None)
     segments: Mapped[list[dict[str, Any]] | None] = mapped_column(default=None)
     status_message: Mapped[str | None] = mapped_column(Text, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -44,7 +44,10 @@ class Transcription(BaseModel):
     confidence: float | None = Field(description="0..1: how sure the model was of the words")
     duration: float | None = Field(description="seconds of audio")
     language_code: str
-    language: str | None = Field(description="the language the model detected (ISO 639-1)")
+    language: str | None = Field(
+        description="the language detected: `en` from the offline model, the endpoint's "
+        "own name for it (e.g. `english`) from an OpenAI-compatible one"
+    )
     segments: list[TimedSegment] | None
     status_message: str | None = Field(description="e.g. that no speech was found")
     error: str | None = Field(description="why the transcription failed, for a person")
