@@ -11,6 +11,7 @@ from tests.conftest import UserMaker
 from tests.documents.conftest import wait_done
 from tests.speech.audio import encode
 from tests.speech.conftest import submit, transcribed
+from tests.support.polling import poll_json
 
 pytestmark = pytest.mark.anyio
 
@@ -63,3 +64,6 @@ async def test_document_of_an_unfinished_transcription_is_409(
     assert early.status_code in (202, 409)  # the inline runner may already have finished
     if early.status_code == 409:
         assert early.json()["code"] == "TRANSCRIPTION_NOT_COMPLETED"
+    done = await poll_json(client, f"/transcription/{job_id}", headers,
+                           lambda b: b["status"] != "processing", 120)  # fmt: skip
+    assert done["status"] == "completed"  # and no job outlives the test's database

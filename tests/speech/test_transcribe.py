@@ -167,3 +167,15 @@ async def test_owner_only_and_delete_removes_the_audio(
     with pytest.raises(BlobNotFound):
         platform.blobs.get(s3_key)
     assert (await client.get(url, headers=alice)).status_code == 404
+
+
+async def test_a_transcription_past_its_time_limit_fails_with_a_clear_error(
+    client: httpx.AsyncClient, make_user: UserMaker, clip: np.ndarray, platform: Platform
+) -> None:
+    platform.settings.stt_timeout_seconds = 1e-6
+    _, headers = make_user()
+    body = await transcribed(client, headers, "slow.wav", encode(clip, "wav"))
+    assert body["status"] == "failed" and body["transcript"] is None
+    assert body["error"].startswith("decoding the audio took longer than")
+    assert "try another file or a shorter recording" in body["error"]
+    assert "Traceback" not in body["error"]

@@ -65,14 +65,16 @@ class WhisperSTT:
     ) -> Transcript:
         deadline = time.monotonic() + timeout
         model = _model(self.threads)
-        with ThreadPoolExecutor(1) as pool:  # decoding is bounded: the job stops waiting
-            future = pool.submit(_decode, audio)
-            try:
-                samples = future.result(timeout=timeout)
-            except FutureTimeout:
-                raise TranscriptionTooSlow(
-                    f"decoding the audio took longer than {timeout:g} s"
-                ) from None
+        # Decoding is bounded: past the limit the job stops waiting (the thread is left to
+        # finish on its own; the audio was fully decoded once already, in the upload's sandbox).
+        pool = ThreadPoolExecutor(1, thread_name_prefix="stt-decode")
+        try:
+            samples = pool.submit(_decode, audio).result(timeout=timeout)
+        except FutureTimeout:
+            message = f"decoding the audio took longer than {timeout:g} s"
+            raise TranscriptionTooSlow(message) from None
+        finally:
+            pool.shutdown(wait=False)
         duration = len(samples) / SAMPLE_RATE
         pieces, info = model.transcribe(
             samples, language="en", beam_size=1, vad_filter=True,
