@@ -111,7 +111,7 @@ def delete_transcription(
     response_model=schemas.TranscriptDocument,
     responses=errors({409: "not completed yet, or no speech was found"}),
 )
-def add_to_library(
+def transcript_document(
     request: Request, row: TranscriptionDep, session: SessionDep
 ) -> schemas.TranscriptDocument:
     """Add the transcript to your documents (Markdown, one `## hh:mm:ss` section a minute),
