@@ -210,7 +210,7 @@ async def test_an_answer_that_needs_no_change_has_no_replace(client, make_user, 
     _, headers = make_user()
     await science(client, headers)
     platform.ai.llm = StreamingModel(lambda p: [
-        f"Gas pressure [{_other(p)}] and ", f"magma [{_magma(p)}] rise."]).llm()  # fmt: skip
+        f"\n Gas pressure [{_other(p)}] and ", f"magma [{_magma(p)}] rise."]).llm()  # fmt: skip
     events = await _stream(client, headers)
     assert "replace" not in [name for name, _ in events]
     assert _shown(events) == "Gas pressure [1] and magma [2] rise."

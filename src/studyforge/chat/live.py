@@ -99,7 +99,7 @@ class LiveReply:
                 if not opened:
                     if _undecided("".join(raw)):
                         continue
-                    opened, piece = True, "".join(raw)
+                    opened, piece = True, "".join(raw).lstrip()  # as the judged text
                 ready = markers.feed(piece)
                 if ready:
                     sent.append(ready)
