@@ -447,3 +447,10 @@ def test_a_readme_that_links_nowhere_is_followed_by_the_docs_table_of_contents()
     # The table of contents names the whole project: no module is titled after it.
     titles = [m.title for p in plans for m in p.modules if "idx" not in m.document_ids]
     assert not any(t.startswith("Ferry documentation") for t in titles)
+
+
+def test_a_module_that_is_a_whole_folder_takes_the_folders_name() -> None:
+    documents = [d for d in sphinx_project() if d["id"] != "ct"]  # docs/concepts: cw, cr only
+    reading = by_key(build(documents, "docs/index.rst"))["reading-order"]
+    titles = {tuple(m.document_ids): m.title for m in reading.modules}
+    assert titles[("cw", "cr")] == "Concepts"
