@@ -22,7 +22,6 @@ from studyforge.repo_courses.models import (
     Stage3Input,
     Stage3Selection,
 )
-from studyforge.speech.models import TranscriptionJob
 
 __all__ = [
     "AnalyzedDocument",
@@ -52,6 +51,5 @@ __all__ = [
     "Stage2Input",
     "Stage3Input",
     "Stage3Selection",
-    "TranscriptionJob",
     "User",
 ]
