@@ -21,10 +21,10 @@ from studyforge.ai.llm import StreamingLLM, Usage
 from studyforge.ai.registry import AIProviders
 from studyforge.chat.compose import Answer
 from studyforge.chat.grounding import Evidence
-from studyforge.chat.prompts import ANSWER, NOT_COVERED, STREAM_SYSTEM
+from studyforge.chat.prompts import ANSWER, MARKER, NOT_COVERED, STREAM_SYSTEM
 from studyforge.chat.reply import prepare, provider_failed, settle
 
-_MARKER = re.compile(r"(\s*)\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_MARKER = re.compile(r"(\s*)" + MARKER.pattern)  # a marker and the space before it
 _OPEN = re.compile(r"\[[\d,\s]{0,40}")  # the start of a marker still being written
 
 
