@@ -41,6 +41,7 @@ from studyforge.auth.service import create_user, issue_token
 from studyforge.platform import build_platform
 from tests.conftest import make_settings
 from tests.documents import samples
+from tests.speech.audio import encode, speak
 
 REQUIRED_CHECKS = {
     "not_a_server_error",
@@ -66,6 +67,11 @@ KNOWN_FINDINGS: dict[str, dict[str, str]] = {
         "then fails: it is no archive)",
         "positive_data_acceptance": "as for POST /upload: a form part may not repeat (422 by "
         "design), which OpenAPI cannot say",
+    },
+    "POST /transcribe": {
+        "positive_data_acceptance": "not a server bug: a schema cannot say that the file's "
+        "bytes must be audio (random bytes are rightly 415) or which languages the offline "
+        "model speaks (a schema-valid `fr-FR` is rightly 422, UNSUPPORTED_LANGUAGE)",
     },
     "POST /api/courses": {
         "positive_data_acceptance": "not a server bug: schema-valid `document_ids` that are not "
@@ -95,6 +101,10 @@ class FuzzTarget:
     ids: dict[str, str]
     # Deleting the seeded resources would leave later operations only 404s: DELETE gets these.
     disposable: dict[str, list[str]] = field(default_factory=dict)
+    # Where a path parameter's name means another thing under a path prefix (`job_id` of
+    # `/transcription/...` is a transcription, not a runner job): prefix -> name -> id.
+    path_ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    path_disposable: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     operations: set[str] = field(default_factory=set)
     cases: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
@@ -125,13 +135,16 @@ class FuzzTarget:
         real: dict[str, str] = {}
         if _path_is_negated(case):
             return real  # a real id would make the invalid request valid
+        prefix = next((p for p in self.path_ids if case.path.startswith(p)), None)
+        ids = self.path_ids[prefix] if prefix else self.ids
+        disposable = self.path_disposable.get(prefix, {}) if prefix else self.disposable
         for name in case.path_parameters or {}:
             if case.method.upper() == "DELETE":
-                spare = self.disposable.get(name, [])
+                spare = disposable.get(name, [])
                 if spare:
                     real[name] = spare.pop()
-            elif name in self.ids:
-                real[name] = self.ids[name]
+            elif name in ids:
+                real[name] = ids[name]
         return real
 
 
@@ -162,6 +175,17 @@ def _document(client: TestClient, headers: dict[str, str], name: str, data: byte
     done = _wait(client, f"/document/{doc_id}", headers, {"completed", "failed"})
     assert done["status"] == "completed", done
     return doc_id
+
+
+def _transcription(client: TestClient, headers: dict[str, str]) -> str:
+    """A completed transcription of a short spoken clip: its job_id."""
+    wav = encode(speak("Volcanoes erupt when magma rises."), "wav")
+    resp = client.post("/transcribe", headers=headers, files={"file": ("talk.wav", wav)})
+    assert resp.status_code == 202, resp.text
+    job_id: str = resp.json()["job_id"]
+    done = _wait(client, f"/transcription/{job_id}", headers, {"completed", "failed"})
+    assert done["status"] == "completed", done
+    return job_id
 
 
 def _course(client: TestClient, headers: dict[str, str], topic: str) -> dict[str, Any]:
@@ -198,7 +222,8 @@ def fuzz_target(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[FuzzTarget]:
     """An app on its own SQLite database with a user, a processed document, a READY course,
-    a quiz with a graded submission, and spares for DELETE; shared by every operation's test."""
+    a quiz with a graded submission, a chat, a transcription, and spares for DELETE; shared
+    by every operation's test."""
     home = tmp_path_factory.mktemp("fuzz")
     shutil.copy(sqlite_template, home / "test.db")
     platform = build_platform(make_settings(home / "home", f"sqlite:///{home / 'test.db'}"))
@@ -217,6 +242,7 @@ def fuzz_target(
         quiz_id, submission_id = _quiz(client, headers, document_id)
         spare_quiz, _ = _quiz(client, headers, document_id)
         session_id, spare_session = (_chat(client, headers, document_id) for _ in range(2))
+        transcription_id, spare_transcription = (_transcription(client, headers) for _ in range(2))
         ids = {
             "document_id": document_id,
             "course_id": course["id"],
@@ -235,6 +261,8 @@ def fuzz_target(
                 "quiz_id": [spare_quiz],
                 "session_id": [spare_session],
             },
+            path_ids={"/transcription/": {"job_id": transcription_id}},
+            path_disposable={"/transcription/": {"job_id": [spare_transcription]}},
         )
         yield target
         print(f"\nfuzz: {target.summary()}")

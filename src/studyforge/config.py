@@ -207,6 +207,16 @@ class Settings(BaseSettings):
     max_pages: int = Field(2000, ge=1, validation_alias=_env("MAX_PAGES"))
     ocr_max_pages: int = Field(200, ge=0, validation_alias=_env("OCR_MAX_PAGES"))
 
+    # --- speech-to-text ---------------------------------------------------------------------
+    stt_provider: Literal["offline", "openai"] = Field(
+        "offline", validation_alias=_env("STT_PROVIDER")
+    )
+    stt_model: str = Field("whisper-1", validation_alias=_env("STT_MODEL"))
+    stt_threads: int = Field(2, ge=1, le=64, validation_alias=_env("STT_THREADS"))
+    stt_max_seconds: float = Field(3 * 3600.0, gt=0, validation_alias=_env("STT_MAX_SECONDS"))
+    # Decoding plus inference of one file; past it the job fails with a clear message.
+    stt_timeout_seconds: float = Field(1800.0, gt=0, validation_alias=_env("STT_TIMEOUT_SECONDS"))
+
     _secret: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")

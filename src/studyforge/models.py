@@ -22,6 +22,7 @@ from studyforge.repo_courses.models import (
     Stage3Input,
     Stage3Selection,
 )
+from studyforge.speech.models import TranscriptionJob
 
 __all__ = [
     "AnalyzedDocument",
@@ -51,5 +52,6 @@ __all__ = [
     "Stage2Input",
     "Stage3Input",
     "Stage3Selection",
+    "TranscriptionJob",
     "User",
 ]

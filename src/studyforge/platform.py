@@ -36,6 +36,7 @@ from studyforge.jobs.runners import (
 )
 from studyforge.quizzes import generate as _quiz_jobs  # noqa: F401  (registers the jobs)
 from studyforge.repo_courses import jobs as _repo_course_jobs  # noqa: F401  (registers the jobs)
+from studyforge.speech import jobs as _speech_jobs  # noqa: F401  (registers the jobs)
 from studyforge.storage import BlobStore, LocalBlobStore, S3BlobStore, make_s3_client
 from studyforge.system import jobs as _system_jobs  # noqa: F401  (registers the jobs)
 

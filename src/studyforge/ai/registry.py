@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from studyforge.ai.embeddings import Embedder
 from studyforge.ai.llm import LLM
 from studyforge.ai.ocr import OCR
+from studyforge.ai.stt import SpeechToText
 from studyforge.config import Settings
 
 OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
@@ -20,6 +21,7 @@ class AIProviders:
     llm: LLM
     embedder: Embedder
     ocr: OCR | None
+    stt: SpeechToText | None = None
 
 
 def _offline_llm(settings: Settings) -> LLM:
@@ -90,6 +92,30 @@ EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
 OCRS: dict[str, Callable[[Settings], OCR]] = {"offline": _offline_ocr}
 
 
+def _offline_stt(settings: Settings) -> SpeechToText:
+    from studyforge.ai.offline.stt import WhisperSTT
+
+    return WhisperSTT(threads=settings.stt_threads)
+
+
+def _openai_stt(settings: Settings) -> SpeechToText:
+    from studyforge.ai.openai_stt import OpenAICompatSTT
+
+    return OpenAICompatSTT(
+        api_key=settings.openai_api_key or "not-needed",
+        base_url=settings.openai_base_url,
+        model=settings.stt_model,
+        timeout=settings.stt_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+STTS: dict[str, Callable[[Settings], SpeechToText]] = {
+    "offline": _offline_stt,
+    "openai": _openai_stt,
+}
+
+
 def make_providers(settings: Settings) -> AIProviders:
     """Build the configured adapters (cheap: no model is loaded here)."""
     ocr = OCRS[settings.ocr_provider](settings) if settings.ocr_provider in OCRS else None
@@ -97,4 +123,5 @@ def make_providers(settings: Settings) -> AIProviders:
         llm=LLMS[settings.llm_backend](settings),
         embedder=EMBEDDERS[settings.embedding_provider](settings),
         ocr=ocr,
+        stt=STTS[settings.stt_provider](settings),
     )

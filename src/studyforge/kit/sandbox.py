@@ -19,6 +19,9 @@ import subprocess
 import sys
 from typing import Any
 
+# Exceptions whose message is written for the user (the others are shown as their repr).
+SAFE_ERRORS = ("ExtractError", "ProbeError")
+
 
 class SandboxError(Exception):
     """The function failed, ran out of memory or time; the message is safe to show."""
@@ -57,7 +60,8 @@ def _main(target: str, args_json: str, memory_mb: str) -> None:
     except MemoryError:
         outcome = {"ok": False, "error": "the file needs more memory than the limit allows"}
     except Exception as exc:  # any parser failure becomes the document's error message
-        message = str(exc) if exc.__class__.__name__ == "ExtractError" else f"{exc!r}"
+        safe = exc.__class__.__name__ in SAFE_ERRORS
+        message = str(exc) if safe else f"{exc!r}"
         outcome = {"ok": False, "error": message[:500]}
     try:
         text = json.dumps(outcome)

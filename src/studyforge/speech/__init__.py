@@ -1,0 +1,1 @@
+"""Speech-to-text: audio uploads transcribed by a job on the runner (`speech.jobs`)."""
