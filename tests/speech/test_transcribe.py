@@ -176,6 +176,6 @@ async def test_a_transcription_past_its_time_limit_fails_with_a_clear_error(
     _, headers = make_user()
     body = await transcribed(client, headers, "slow.wav", encode(clip, "wav"))
     assert body["status"] == "failed" and body["transcript"] is None
-    assert body["error"].startswith("decoding the audio took longer than")
+    assert body["error"].startswith("transcribing the audio took longer than")
     assert "try another file or a shorter recording" in body["error"]
     assert "Traceback" not in body["error"]
