@@ -36,6 +36,11 @@ MODEL_FILES: dict[str, tuple[str, str, str]] = {
         "models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
         "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
     ),
+    "tts.hibari.heart": (
+        "hibari",
+        "assets/hibari.onnx",
+        "5f70741d4e900f4e85d0037498736cc1b3e1b9a63a13546a5da1e63abf4fccd8",
+    ),
 }
 
 
