@@ -179,7 +179,7 @@ def cache_for(settings: Settings) -> MemoryCache | RedisCache:
     with _CACHES_LOCK:
         if name not in _CACHES:
             _CACHES[name] = RedisCache(name) if settings.redis_url else MemoryCache()
-        return _CACHES[name]  # type: ignore[no-any-return]
+        return _CACHES[name]
 
 
 def cache_key(user_id: uuid.UUID, text: str, voice_id: str, fmt: str) -> str:
@@ -260,4 +260,5 @@ def check_signature(settings: Settings, audio_id: uuid.UUID, expires: int, sig: 
     """Whether `sig` signs this audio and `expires` is still ahead."""
     if expires < time.time():
         return False
-    return hmac.compare_digest(_signature(settings, audio_id, expires), sig)
+    expected = _signature(settings, audio_id, expires).encode()
+    return hmac.compare_digest(expected, sig.encode("utf-8", "surrogatepass"))

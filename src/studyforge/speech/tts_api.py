@@ -50,7 +50,7 @@ def _settings(request: Request) -> Settings:
 def _details(request: Request, row: GeneratedAudio) -> schemas.AudioDetails:
     return schemas.AudioDetails(
         audio_id=row.audio_id, text=row.text, voice_id=row.voice_id,
-        language_code=row.language_code, format=row.format,  # type: ignore[arg-type]
+        language_code=row.language_code, format=row.format,
         s3_url=synthesis.signed_path(_settings(request), row.audio_id),
         duration=row.duration, generated_at=row.generated_at,
     )  # fmt: skip

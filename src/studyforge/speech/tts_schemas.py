@@ -16,7 +16,9 @@ OutputFormat = Literal["mp3", "ogg", "wav"]
 class SynthesizeRequest(BaseModel):
     """`POST /synthesize` body. `user_id` is accepted and ignored: the owner is the token's."""
 
-    text: str = Field(max_length=200_000, description="plain text; markup tags are removed")
+    text: str = Field(
+        min_length=1, max_length=200_000, description="plain text; markup tags are removed"
+    )
     voice_id: str = Field("Joanna", max_length=64, description="an id from `GET /voices`")
     language_code: str = Field("en-US", max_length=10, pattern=LANGUAGE_CODE)
     output_format: OutputFormat = "mp3"
