@@ -31,21 +31,27 @@ PASSAGE = (
 )
 
 
-def test_offline_voice_speaks_faster_than_real_time() -> None:
+@pytest.mark.parametrize(("voice", "expected_rate"), [("heart", 24_000), ("joe", 22_050)])
+def test_offline_voice_speaks_faster_than_real_time(voice: str, expected_rate: int) -> None:
     tts = OfflineTTS()
-    tts.synthesize("Warm up.", "heart", timeout=60)  # loads the model once
+    tts.synthesize("Warm up.", voice, timeout=60)  # loads the model once
     started = time.monotonic()
-    samples, rate = tts.synthesize(PASSAGE, "heart", timeout=60)
+    samples, rate = tts.synthesize(PASSAGE, voice, timeout=60)
     elapsed = time.monotonic() - started
     seconds = len(samples) / rate
-    print(f"heart: {seconds:.1f} s of audio in {elapsed:.2f} s (RTF {elapsed / seconds:.3f})")
-    assert rate == 24_000 and 20 < seconds < 60 and elapsed / seconds < 0.5
+    print(f"{voice}: {seconds:.1f} s of audio in {elapsed:.2f} s (RTF {elapsed / seconds:.3f})")
+    assert rate == expected_rate and 20 < seconds < 60 and elapsed / seconds < 0.5
     assert not np.isnan(samples).any() and np.max(np.abs(samples)) <= 1.0
 
 
 def test_only_heart_and_no_download_path() -> None:
     with pytest.raises(UnknownVoice):
         OfflineTTS().synthesize("Hello.", "emma", timeout=10)
+
+
+def test_joe_model_files_are_checked() -> None:
+    assert models.model_path("tts.piper.joe").stat().st_size > 60_000_000
+    assert models.model_path("tts.piper.joe.config").name.endswith(".onnx.json")
 
 
 def test_a_changed_model_file_is_refused(tmp_path: Path) -> None:

