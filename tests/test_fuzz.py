@@ -73,6 +73,12 @@ KNOWN_FINDINGS: dict[str, dict[str, str]] = {
         "bytes must be audio (random bytes are rightly 415) or which languages the offline "
         "model speaks (a schema-valid `fr-FR` is rightly 422, UNSUPPORTED_LANGUAGE)",
     },
+    "POST /synthesize": {
+        "positive_data_acceptance": "not a server bug: a schema cannot say that the text must "
+        "hold something speakable once markup and control characters are removed (`<b></b>` or "
+        "a lone space is rightly 422, INVALID_TEXT) nor that a voice id must be one of "
+        "`GET /voices` (rightly 422, UNKNOWN_VOICE)",
+    },
     "POST /api/courses": {
         "positive_data_acceptance": "not a server bug: schema-valid `document_ids` that are not "
         "the caller's documents are refused (422, UNKNOWN_DOCUMENTS) by design; a schema cannot "
@@ -177,6 +183,14 @@ def _document(client: TestClient, headers: dict[str, str], name: str, data: byte
     return doc_id
 
 
+def _audio(client: TestClient, headers: dict[str, str]) -> str:
+    """A short synthesised sentence: its audio_id."""
+    body = {"text": f"Sample {uuid.uuid4().hex[:4]}.", "output_format": "wav"}
+    resp = client.post("/synthesize", headers=headers, json=body)
+    assert resp.status_code == 200, resp.text
+    return str(resp.json()["audio_id"])
+
+
 def _transcription(client: TestClient, headers: dict[str, str]) -> str:
     """A completed transcription of a short spoken clip: its job_id."""
     wav = encode(speak("Volcanoes erupt when magma rises."), "wav")
@@ -243,7 +257,9 @@ def fuzz_target(
         spare_quiz, _ = _quiz(client, headers, document_id)
         session_id, spare_session = (_chat(client, headers, document_id) for _ in range(2))
         transcription_id, spare_transcription = (_transcription(client, headers) for _ in range(2))
+        audio_id, spare_audio = (_audio(client, headers) for _ in range(2))
         ids = {
+            "audio_id": audio_id,
             "document_id": document_id,
             "course_id": course["id"],
             "job_id": course["job_id"],
@@ -260,6 +276,7 @@ def fuzz_target(
                 "course_id": [spare_course["id"]],
                 "quiz_id": [spare_quiz],
                 "session_id": [spare_session],
+                "audio_id": [spare_audio],
             },
             path_ids={"/transcription/": {"job_id": transcription_id}},
             path_disposable={"/transcription/": {"job_id": [spare_transcription]}},

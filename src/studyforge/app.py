@@ -26,6 +26,7 @@ from studyforge.platform import Platform, build_platform
 from studyforge.quizzes.api import router as quizzes_router
 from studyforge.repo_courses.api import router as repo_courses_router
 from studyforge.speech.api import router as speech_router
+from studyforge.speech.tts_api import router as tts_router
 from studyforge.system.health import router as health_router
 from studyforge.web import mount_web
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(lesson_editing_router)
     app.include_router(repo_courses_router)
     app.include_router(speech_router)
+    app.include_router(tts_router)
     mount_web(app)
     install_api_description(app)  # after the routes: HEAD, OPTIONS, Allow, error docs
     return app

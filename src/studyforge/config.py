@@ -217,6 +217,17 @@ class Settings(BaseSettings):
     # Decoding plus inference of one file; past it the job fails with a clear message.
     stt_timeout_seconds: float = Field(1800.0, gt=0, validation_alias=_env("STT_TIMEOUT_SECONDS"))
 
+    # --- text-to-speech ---------------------------------------------------------------------
+    tts_provider: Literal["offline", "openai"] = Field(
+        "offline", validation_alias=_env("TTS_PROVIDER")
+    )
+    tts_model: str = Field("tts-1", validation_alias=_env("TTS_MODEL"))
+    tts_max_chars: int = Field(5000, ge=1, le=100_000, validation_alias=_env("TTS_MAX_CHARS"))
+    tts_cache_ttl_seconds: int = Field(
+        86400, ge=1, validation_alias=_env("TTS_CACHE_TTL_SECONDS", "TTS_CACHE_TTL_SECONDS")
+    )
+    tts_timeout_seconds: float = Field(120.0, gt=0, validation_alias=_env("TTS_TIMEOUT_SECONDS"))
+
     _secret: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")

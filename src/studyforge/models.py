@@ -22,7 +22,7 @@ from studyforge.repo_courses.models import (
     Stage3Input,
     Stage3Selection,
 )
-from studyforge.speech.models import TranscriptionJob
+from studyforge.speech.models import GeneratedAudio, TranscriptionJob
 
 __all__ = [
     "AnalyzedDocument",
@@ -32,6 +32,7 @@ __all__ = [
     "Course",
     "CourseTask",
     "Document",
+    "GeneratedAudio",
     "GeneratedCourse",
     "Job",
     "Lesson",

