@@ -7,6 +7,7 @@ from studyforge.db import Base
 from studyforge.documents.models import Document, Passage
 from studyforge.events.models import OutboxEvent
 from studyforge.jobs.models import Job
+from studyforge.projects.models import Project, ProjectEvent
 from studyforge.quizzes.models import Quiz, QuizQuestion, QuizSubmission
 from studyforge.repo_courses.models import (
     AnalyzedDocument,
@@ -45,6 +46,8 @@ __all__ = [
     "OutboxEvent",
     "Passage",
     "Pathway",
+    "Project",
+    "ProjectEvent",
     "Quiz",
     "QuizQuestion",
     "QuizSubmission",

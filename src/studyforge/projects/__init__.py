@@ -1,0 +1,1 @@
+"""Classroom group projects (proj.v1); see ../shared/seeds/project-generator.md."""
