@@ -1,7 +1,7 @@
 """projects: the classroom project generator's proj.v1 documents and run events
 
 Revision ID: 1c2d3e4f5a6b
-Revises: 0a1b2c3d4e5f
+Revises: 1b2c3d4e5f60
 Create Date: 2026-12-02 20:35:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "1c2d3e4f5a6b"
-down_revision: str | None = "0a1b2c3d4e5f"
+down_revision: str | None = "1b2c3d4e5f60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
