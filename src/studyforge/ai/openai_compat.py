@@ -258,6 +258,27 @@ class OpenAICompatLLM:
         return Usage(prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost, calls=1)
 
 
+class OpenAIEndpoint:
+    """What the audio adapters (`openai_stt`, `openai_tts`) share: one model behind an
+    OpenAI-style API, its client, time limit and retry count."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None,
+        model: str,
+        timeout: float,
+        max_retries: int,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self.name = f"openai:{model}"
+        self.model = model
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._client = _client(api_key, base_url, timeout, http_client)
+
+
 class OpenAICompatEmbedder:
     """An `Embedder` over an OpenAI-compatible `/embeddings` endpoint."""
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import httpx
 import openai
 
 from studyforge.ai.errors import ProviderError
-from studyforge.ai.openai_compat import _client, _with_retries
+from studyforge.ai.openai_compat import OpenAIEndpoint, _with_retries
 from studyforge.ai.stt import AudioUnreadable, Progress, Segment, Transcript
 
 BACKOFF_SECONDS = 1.0
@@ -25,24 +24,8 @@ def _get(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
-class OpenAICompatSTT:
+class OpenAICompatSTT(OpenAIEndpoint):
     """Whisper (or a compatible model) behind an OpenAI-style API."""
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str | None,
-        model: str,
-        timeout: float,
-        max_retries: int,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        self.name = f"openai:{model}"
-        self.model = model
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._client = _client(api_key, base_url, timeout, http_client)
 
     def transcribe(
         self, audio: bytes, *, language: str | None, timeout: float, progress: Progress

@@ -10,11 +10,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import httpx
 import numpy as np
 import soundfile as sf
 
-from studyforge.ai.openai_compat import _client, _with_retries
+from studyforge.ai.openai_compat import OpenAIEndpoint, _with_retries
 from studyforge.ai.tts import SynthesisFailed, UnknownVoice, Voice
 
 BACKOFF_SECONDS = 1.0
@@ -28,24 +27,8 @@ VOICES = [
 ]
 
 
-class OpenAICompatTTS:
+class OpenAICompatTTS(OpenAIEndpoint):
     """An OpenAI-style speech endpoint (OpenAI, or a compatible local server)."""
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str | None,
-        model: str,
-        timeout: float,
-        max_retries: int,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        self.name = f"openai:{model}"
-        self.model = model
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._client = _client(api_key, base_url, timeout, http_client)
 
     def voices(self) -> list[Voice]:
         """The endpoint's standard voices."""
