@@ -22,6 +22,7 @@ def main() -> None:
         "quiz_submit": "bench.quiz_submit",
         "chat": "bench.chat",
         "repo_courses": "bench.repo_courses",
+        "speech": "bench.speech",
     }
     names = [a for a in sys.argv[1:] if a in available] or list(available)
     for name in names:
