@@ -227,6 +227,16 @@ class Settings(BaseSettings):
         86400, ge=1, validation_alias=_env("TTS_CACHE_TTL_SECONDS", "TTS_CACHE_TTL_SECONDS")
     )
     tts_timeout_seconds: float = Field(120.0, gt=0, validation_alias=_env("TTS_TIMEOUT_SECONDS"))
+    # --- audio retention: a periodic round deletes expired audio files, keeping transcripts ---
+    audio_retention_days: float = Field(
+        30.0, gt=0, validation_alias=_env("AUDIO_RETENTION_DAYS", "AUDIO_RETENTION_DAYS")
+    )  # uploaded recordings
+    generated_audio_retention_days: float = Field(
+        7.0, gt=0, validation_alias=_env("GENERATED_AUDIO_RETENTION_DAYS")
+    )
+    retention_interval_seconds: float = Field(
+        3600.0, gt=0, validation_alias=_env("RETENTION_INTERVAL_SECONDS")
+    )
 
     _secret: str | None = PrivateAttr(None)
 

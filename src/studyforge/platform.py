@@ -202,6 +202,11 @@ def _start_background(platform: Platform, role: str) -> None:
         sweeper = Sweeper(platform.sessions, platform.runner, lease, resend)
         platform.background.append(sweeper)
         sweeper.start()
+        from studyforge.speech.retention import retention_loop
+
+        retention = retention_loop(platform.sessions, platform.blobs, settings)
+        platform.background.append(retention)
+        retention.start()
         if role == "server":
             # Queued jobs from before the restart: send them now rather than at the first sweep.
             dispatch_queued(platform.sessions, platform.runner)

@@ -17,6 +17,7 @@ from studyforge.events.service import emit
 from studyforge.jobs.execute import Executor, transition
 from studyforge.jobs.models import Job, JobStatus
 from studyforge.jobs.registry import REGISTRY, RUN_JOB, snapshot
+from studyforge.kit.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -177,31 +178,15 @@ def sweep(
     return len(waiting)
 
 
-class Sweeper:
+class Sweeper(Periodic):
     """Runs `sweep` every half lease (at most every 5 s) in a daemon thread."""
 
     def __init__(
         self, sessions: sessionmaker[Session], runner: Runner, lease: float, resend_after: float
     ) -> None:
-        self.sessions, self.runner, self.lease = sessions, runner, lease
-        self.resend_after = resend_after
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="job-sweeper", daemon=True)
-
-    def start(self) -> None:
-        """Start sweeping."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop sweeping."""
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(min(self.lease / 2, 5.0)):
-            try:
-                sweep(self.sessions, self.runner, self.lease, self.resend_after)
-            except Exception as exc:  # the database may be restarting; try again next round
-                log.warning("job sweep failed: %r", exc)
+        super().__init__(
+            "job sweep", min(lease / 2, 5.0), lambda: sweep(sessions, runner, lease, resend_after)
+        )
 
 
 def dispatch_queued(sessions: sessionmaker[Session], runner: Runner) -> int:

@@ -59,6 +59,8 @@ class TranscriptionJob(Base):
     add_to_library: Mapped[bool] = mapped_column(default=False)
     document_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     task_id: Mapped[uuid.UUID | None] = mapped_column(default=None)  # the runner's job
+    # When retention deleted the recording (the transcript stays).
+    audio_expired_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class GeneratedAudio(Base):
@@ -79,3 +81,4 @@ class GeneratedAudio(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     cache_key: Mapped[str] = mapped_column(String(64), index=True)
     generated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expired_at: Mapped[datetime | None] = mapped_column(default=None)  # file deleted

@@ -54,6 +54,10 @@ class Transcription(BaseModel):
     submitted_at: datetime
     completed_at: datetime | None
     document_id: uuid.UUID | None = Field(description="the library document made from it")
+    audio_expired_at: datetime | None = Field(
+        description="when retention deleted the recording (AUDIO_RETENTION_DAYS); the "
+        "transcript stays"
+    )
 
 
 class TranscriptionSummary(BaseModel):

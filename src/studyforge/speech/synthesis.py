@@ -70,6 +70,13 @@ class AudioNotFound(NotFound):
     code = "AUDIO_NOT_FOUND"
 
 
+class AudioExpired(AppError):
+    """The audio file was deleted by retention (`GENERATED_AUDIO_RETENTION_DAYS`)."""
+
+    status = 410
+    code = "AUDIO_EXPIRED"
+
+
 class InvalidText(AppError):
     status = 422
     code = "INVALID_TEXT"
@@ -212,7 +219,7 @@ def synthesize(
     hit = cache.get(key)
     if hit is not None:
         row = session.get(GeneratedAudio, uuid.UUID(hit))
-        if row is not None and row.user_id == user_id:
+        if row is not None and row.user_id == user_id and row.expired_at is None:
             return row, True
         cache.forget(key)
     samples, rate = tts.synthesize(spoken, voice, timeout=settings.tts_timeout_seconds)

@@ -51,8 +51,8 @@ def _details(request: Request, row: GeneratedAudio) -> schemas.AudioDetails:
     return schemas.AudioDetails(
         audio_id=row.audio_id, text=row.text, voice_id=row.voice_id,
         language_code=row.language_code, format=row.format,
-        s3_url=synthesis.signed_path(_settings(request), row.audio_id),
-        duration=row.duration, generated_at=row.generated_at,
+        s3_url=None if row.expired_at else synthesis.signed_path(_settings(request), row.audio_id),
+        duration=row.duration, generated_at=row.generated_at, expired_at=row.expired_at,
     )  # fmt: skip
 
 
@@ -86,7 +86,12 @@ def read_audio(request: Request, row: AudioDep) -> schemas.AudioDetails:
     response_class=Response,
     responses={
         **content({t: BINARY for _, _, t, _ in synthesis.FORMATS.values()}, "the audio"),
-        **errors({404: "no such audio, or the link is invalid or expired"}),
+        **errors(
+            {
+                404: "no such audio, or the link is invalid or expired",
+                410: "the audio file was deleted by retention",
+            }
+        ),
     },
 )
 def download_audio(
@@ -98,6 +103,8 @@ def download_audio(
     row = session.get(GeneratedAudio, audio_id)
     if row is None or not synthesis.check_signature(settings, audio_id, expires, sig):
         raise synthesis.AudioNotFound("Audio not found, or the link has expired")
+    if row.expired_at is not None:
+        raise synthesis.AudioExpired("This audio was deleted after its retention period")
     data = request.app.state.platform.blobs.get(row.s3_key)
     return Response(data, media_type=synthesis.FORMATS[row.format][2])
 

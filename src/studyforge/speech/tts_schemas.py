@@ -42,10 +42,13 @@ class AudioDetails(BaseModel):
     text: str
     voice_id: str
     language_code: str
-    s3_url: str
+    s3_url: str | None = Field(description="a signed download link; null once the audio expired")
     format: OutputFormat
     duration: float
     generated_at: datetime
+    expired_at: datetime | None = Field(
+        description="when retention deleted the audio file (GENERATED_AUDIO_RETENTION_DAYS)"
+    )
 
 
 class VoiceOut(BaseModel):
