@@ -23,6 +23,7 @@ def main() -> None:
         "chat": "bench.chat",
         "repo_courses": "bench.repo_courses",
         "speech": "bench.speech",
+        "projects": "bench.projects",
     }
     names = [a for a in sys.argv[1:] if a in available] or list(available)
     for name in names:

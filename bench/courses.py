@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import psycopg
 from tests.conftest import make_settings
 from tests.documents import samples
 from tests.support import servers as services
+from tests.support.openai_stub import CompletionHandler
 from tests.support.procs import free_port, start_worker, wait_for
 
 from studyforge.auth.service import create_user
@@ -57,37 +58,12 @@ def _answer(prompt: str) -> dict[str, Any]:
     return {"checks": [{"kind": "short_answer", "question": "q", "answer": "a"}]}
 
 
-class _Stub(BaseHTTPRequestHandler):
+class _Stub(CompletionHandler):
     delay = 0.5
 
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        prompt = json.loads(self.rfile.read(length))["messages"][-1]["content"]
+    def answer(self, request: dict[str, Any]) -> str:
         time.sleep(self.delay)
-        body = json.dumps(
-            {
-                "id": "stub",
-                "object": "chat.completion",
-                "created": 0,
-                "model": "stub",
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": json.dumps(_answer(prompt))},
-                    }
-                ],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        return
+        return json.dumps(_answer(request["messages"][-1]["content"]))
 
 
 def _wait_ready(platform: Platform, course_ids: list[uuid.UUID], timeout: float) -> None:

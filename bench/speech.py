@@ -5,7 +5,7 @@ The text is prose from Python's own tutorial (Debian's python3-doc, reStructured
 a few minutes of it: each offline voice speaks it (one engine), and the offline Whisper model
 transcribes what it said (the other engine). Real-time factor = processing seconds / audio
 seconds. Word error rate is word-level edit distance over the reference's words, after
-lower-casing and dropping punctuation. Nothing here asserts.
+lower-casing and dropping punctuation (`tests.speech.audio.wer`). Nothing here asserts.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import soundfile as sf
 from tests.conftest import make_settings
+from tests.speech.audio import wer
 
 from studyforge.ai.offline.stt import WhisperSTT
 from studyforge.ai.offline.tts import OfflineTTS
@@ -45,6 +46,7 @@ def tutorial_prose(words: int) -> str:
                 block.startswith((" ", "..", "=", "*", "-", ">>>"))
                 or "::" in line
                 or len(line) < 80
+                or re.search(r"^\s*([=\-~^*#])\1{2,}\s*$", block, re.M)  # a heading
             ):
                 continue
             line = re.sub(r"[Ff]or more details see :ref:`[^`]+`\.?|:ref:`[^`]+`", "", line)
@@ -54,22 +56,6 @@ def tutorial_prose(words: int) -> str:
             if sum(len(t.split()) for t in taken) >= words:
                 return " ".join(taken)
     return " ".join(taken)
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate of `hypothesis` against `reference`."""
-
-    def words(text: str) -> list[str]:
-        return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
-
-    ref, hyp = words(reference), words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i]
-        for j, h in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
-        previous = current
-    return previous[-1] / max(len(ref), 1)
 
 
 def cache_hits(text: str, rounds: int) -> tuple[float, float, float, int]:

@@ -42,7 +42,7 @@ async def test_signed_in_pages_and_error_pages_have_the_headers(
     _, headers = make_user()
     token = headers["Authorization"].removeprefix("Bearer ")
     client.cookies.set("studyforge_token", token)
-    for path in ("/", "/jobs", "/library", "/studio", "/ui/jobs"):
+    for path in ("/", "/jobs", "/library", "/studio", "/ui/jobs", "/speech", "/ui/speech"):
         resp = await client.get(path)
         assert resp.status_code == 200, path
         _assert_common(resp)
@@ -59,7 +59,7 @@ async def test_the_pages_scripts_all_come_from_static(
     """What the CSP allows is what the pages use: every <script> has a /static source."""
     _, headers = make_user()
     client.cookies.set("studyforge_token", headers["Authorization"].removeprefix("Bearer "))
-    for path in ("/login", "/", "/jobs", "/library", "/studio"):
+    for path in ("/login", "/", "/jobs", "/library", "/studio", "/speech"):
         html = (await client.get(path)).text
         for tag in re.findall(r"<script\b[^>]*>", html):
             assert re.search(r'src="/static/', tag), (path, tag)

@@ -85,6 +85,7 @@ async def test_jobs_are_named_after_their_document_or_course_and_link_to_it(
             ("documents.process", {"document_id": str(doc.id)}),
             ("courses.generate", {"course_id": str(course.id)}),
             ("courses.generate", {"course_id": str(gone)}),
+            ("projects.generate", {"project_pk": str(gone), "run_id": str(gone)}),
         ):
             session.add(Job(kind=kind, user_id=user_id, params=params, status=JobStatus.SUCCEEDED))
     page = await client.get("/jobs")
@@ -93,6 +94,7 @@ async def test_jobs_are_named_after_their_document_or_course_and_link_to_it(
     assert f'href="/studio/{course.id}">Writing the course “Plate tectonics”</a>' in page.text
     assert "Writing the course (deleted since)" in page.text
     assert "courses.generate" not in page.text and "documents.process" not in page.text
+    assert "Writing a classroom project" in page.text and "projects.generate" not in page.text
 
 
 async def test_home_page_offers_the_next_steps(

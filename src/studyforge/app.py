@@ -23,10 +23,13 @@ from studyforge.kit.limits import BodySizeLimit
 from studyforge.kit.redact import configure_logging, install_redaction
 from studyforge.openapi import install_api_description
 from studyforge.platform import Platform, build_platform
+from studyforge.projects.api import router as projects_router
 from studyforge.quizzes.api import router as quizzes_router
 from studyforge.repo_courses.api import router as repo_courses_router
 from studyforge.speech.api import router as speech_router
+from studyforge.speech.listen_api import router as listen_router
 from studyforge.speech.tts_api import router as tts_router
+from studyforge.storage import s3_origin
 from studyforge.system.health import router as health_router
 from studyforge.web import mount_web
 
@@ -61,18 +64,22 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)  # after the middleware that can fail: it must wrap them
     docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
-    app.add_middleware(SecurityHeaders, exempt=docs)  # outermost: the 500s get headers too
+    media = s3_origin(settings.s3_endpoint_url) if settings.s3_bucket else ""
+    policy = content_security_policy(media)
+    app.add_middleware(SecurityHeaders, exempt=docs, policy=policy)  # outermost: 500s get them too
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(jobs_router)
     app.include_router(documents_router)
     app.include_router(courses_router)
     app.include_router(quizzes_router)
+    app.include_router(projects_router)
     app.include_router(chat_router)
     app.include_router(lesson_editing_router)
     app.include_router(repo_courses_router)
     app.include_router(speech_router)
     app.include_router(tts_router)
+    app.include_router(listen_router)
     mount_web(app)
     install_api_description(app)  # after the routes: HEAD, OPTIONS, Allow, error docs
     return app
@@ -80,21 +87,26 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 
 # Scripts, styles and htmx come from /static only. Inline <style> blocks in some templates
 # (and htmx's indicator style) need 'unsafe-inline' for styles; scripts get no such leeway.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "media-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
+def content_security_policy(media: str = "") -> str:
+    """The pages' policy; `media` is another origin audio may play from (S3's presigned URLs)."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            f"media-src 'self' {media}".strip(),
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 _ALWAYS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -106,9 +118,15 @@ class SecurityHeaders:
     """`nosniff`, a referrer policy and `X-Frame-Options: DENY` on every response, and a
     Content-Security-Policy on HTML pages (except the OpenAPI docs, which load from a CDN)."""
 
-    def __init__(self, app: ASGIApp, exempt: tuple[str | None, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        exempt: tuple[str | None, ...] = (),
+        policy: str = CONTENT_SECURITY_POLICY,
+    ) -> None:
         self.app = app
         self.exempt = {path for path in exempt if path}
+        self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,7 +140,7 @@ class SecurityHeaders:
                 for name, value in _ALWAYS.items():
                     headers.setdefault(name, value)
                 if with_csp and headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                    headers.setdefault("Content-Security-Policy", self.policy)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

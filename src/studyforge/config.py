@@ -161,6 +161,14 @@ class Settings(BaseSettings):
     local_threads: int = Field(2, ge=1, le=64, validation_alias=_env("LOCAL_THREADS"))
     local_context: int = Field(4096, ge=512, le=32768, validation_alias=_env("LOCAL_CONTEXT"))
     llm_model: str = Field("gpt-4o-mini", validation_alias=_env("LLM_MODEL", "LLM_MODEL"))
+    # The project generator's model (MODEL_PRIMARY); unset: LLM_MODEL.
+    model_primary: str | None = Field(None, validation_alias=_env("MODEL_PRIMARY", "MODEL_PRIMARY"))
+    # Where the project generator's run logs go ({run_id}.csv, {run_id}/*.json); unset: home/logs.
+    csv_log_dir: Path | None = Field(None, validation_alias=_env("CSV_LOG_DIR", "CSV_LOG_DIR"))
+    # Words a generated project must not contain (comma-separated); sets plan.blocklist_ok.
+    project_blocklist: str = Field(
+        "violence,weapon,gambling,alcohol", validation_alias=_env("PROJECT_BLOCKLIST")
+    )
     llm_timeout_seconds: float = Field(60.0, gt=0, validation_alias=_env("LLM_TIMEOUT_SECONDS"))
     llm_max_retries: int = Field(3, ge=0, validation_alias=_env("LLM_MAX_RETRIES"))
     llm_input_cost_per_mtok: float = Field(

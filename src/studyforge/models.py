@@ -7,7 +7,7 @@ from studyforge.db import Base
 from studyforge.documents.models import Document, Passage
 from studyforge.events.models import OutboxEvent
 from studyforge.jobs.models import Job
-from studyforge.projects.models import Project, ProjectEvent
+from studyforge.projects.models import Project
 from studyforge.quizzes.models import Quiz, QuizQuestion, QuizSubmission
 from studyforge.repo_courses.models import (
     AnalyzedDocument,
@@ -47,7 +47,6 @@ __all__ = [
     "Passage",
     "Pathway",
     "Project",
-    "ProjectEvent",
     "Quiz",
     "QuizQuestion",
     "QuizSubmission",

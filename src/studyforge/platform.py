@@ -34,6 +34,7 @@ from studyforge.jobs.runners import (
     dispatch_queued,
     requeue_orphans,
 )
+from studyforge.projects import generate as _project_jobs  # noqa: F401  (registers the job)
 from studyforge.quizzes import generate as _quiz_jobs  # noqa: F401  (registers the jobs)
 from studyforge.repo_courses import jobs as _repo_course_jobs  # noqa: F401  (registers the jobs)
 from studyforge.speech import jobs as _speech_jobs  # noqa: F401  (registers the jobs)
@@ -232,8 +233,10 @@ def kafka_handlers(platform: Platform) -> Handlers:
     from studyforge.chat import consumer as chat
     from studyforge.messaging.kafka_consumer import Handlers
     from studyforge.quizzes import consumer as quizzes
+    from studyforge.speech import consumer as speech
 
     handlers = Handlers()
     quizzes.register(handlers, platform.ai)
     chat.register(handlers, platform.settings.redis_url)
+    speech.register(handlers, platform.blobs, platform.settings, platform.ai)
     return handlers

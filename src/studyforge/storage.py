@@ -7,6 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from studyforge.errors import AppError, NotFound
 
@@ -134,6 +135,23 @@ class S3BlobStore:
         """Check the bucket answers."""
         self.client.head_bucket(Bucket=self.bucket)
 
+    def presign(self, key: str, seconds: int, content_type: str) -> str:
+        """A URL that downloads the object for `seconds`, served as `content_type`."""
+        params = {"Bucket": self.bucket, "Key": check_key(key), "ResponseContentType": content_type}
+        url: str = self.client.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=seconds
+        )
+        return url
+
+
+def s3_origin(endpoint_url: str | None) -> str:
+    """The origin presigned URLs point at (a browser page must be allowed to play from it):
+    the endpoint's, or any AWS host when none is set."""
+    if not endpoint_url:
+        return "https://*.amazonaws.com"
+    parts = urlsplit(endpoint_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
 
 def make_s3_client(
     endpoint_url: str | None, region: str, key_id: str | None, secret: str | None
@@ -150,6 +168,7 @@ def make_s3_client(
         aws_secret_access_key=secret,
         config=Config(
             s3={"addressing_style": "path"},
+            signature_version="s3v4",  # presigned URLs too (boto3 would sign those with v2)
             connect_timeout=5,
             read_timeout=30,
             retries={"max_attempts": 3, "mode": "standard"},

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from pathlib import Path
 
+import anyio
 import pytest
 from sqlalchemy import text
 
@@ -12,6 +15,19 @@ from studyforge.ai.offline.text import split_sentences
 from tests.courses.conftest import wait_course, with_sources
 
 pytestmark = pytest.mark.anyio
+
+
+async def _backup_files(root: Path, timeout: float = 15.0) -> list[Path]:
+    """The course.json files under `root`, once each has its course.md beside it: the backup
+    files are written after the job's commit, so READY can be read a moment before them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        files = list(root.rglob("course.json"))
+        if (files and all((f.parent / "course.md").exists() for f in files)) or (
+            time.monotonic() > deadline
+        ):
+            return files
+        await anyio.sleep(0.05)
 
 
 async def test_course_from_documents_is_grounded_and_stored(client, make_user, platform, settings):
@@ -63,7 +79,7 @@ async def test_course_from_documents_is_grounded_and_stored(client, make_user, p
         ).scalar()
         toc = conn.execute(text("SELECT count(*) FROM v_course_lessons")).scalar()
         assert full == 3 and toc == 3
-    files = list((settings.home / "courses").rglob("course.json"))
+    files = await _backup_files(settings.home / "courses")
     assert len(files) == 1 and files[0].parent.name == course["slug"]
     backup = json.loads(files[0].read_text())
     assert backup["metadata"]["total_lessons"] == 3 and len(backup["lessons"]) == 3

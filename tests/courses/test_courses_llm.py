@@ -9,6 +9,7 @@ import pytest
 
 from studyforge.ai.openai_compat import OpenAICompatLLM
 from tests.courses.conftest import wait_course, with_sources
+from tests.support.openai_stub import completion
 
 pytestmark = pytest.mark.anyio
 
@@ -54,23 +55,7 @@ def answer(request: httpx.Request) -> httpx.Response:
                 }
             ]
         }
-    return httpx.Response(
-        200,
-        json={
-            "id": "x",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": json.dumps(body)},
-                }
-            ],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110},
-        },
-    )
+    return httpx.Response(200, json=completion(json.dumps(body)))
 
 
 def use_llm(platform) -> list[httpx.Request]:

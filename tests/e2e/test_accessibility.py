@@ -6,6 +6,7 @@ visible focus ring on every element Tab reaches, and no sideways scroll."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import Server, no_sideways_scroll, science_course, sign_in
+from tests.e2e.conftest import Server, no_sideways_scroll, science_course, sign_in, wait_json
 from tests.e2e.test_repo_wizard import SAMPLE, served_repos, wizard_courses
+from tests.e2e.test_speech_page import lecture_wav
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -32,8 +34,8 @@ def material(
     api: httpx.Client, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     """A processed document, a READY course, a quiz taken once, a chat with an answer and
-    a refusal, and repository courses at each step of their wizard, so every page has real
-    content."""
+    a refusal, a transcribed recording, and repository courses at each step of their wizard,
+    so every page has real content."""
     with (
         served_repos(tmp_path_factory.mktemp("a11y-repos"), SAMPLE) as repos,
         science_course(api, FOLDER) as (doc_id, course),
@@ -48,13 +50,24 @@ def material(
         chat = api.post("/chat", json=asked).raise_for_status().json()["session_id"]
         refusal = {"message": "What is the capital of Australia?", "session_id": chat}
         api.post("/chat", json=refusal).raise_for_status()
+        files = {"file": ("lecture.wav", lecture_wav(), "audio/wav")}
+        speech = api.post("/transcribe", files=files).raise_for_status().json()["job_id"]
+        wait_json(api, f"/transcription/{speech}", lambda b: b["status"] != "processing")
+        project = {"project_id": f"a11y-{uuid.uuid4().hex[:8]}", "chat_id": "web",
+                   "title": "Souq budget", "topic": "Shopping on a budget with discounts",
+                   "life_skill": "teamwork", "group_size": 3, "duration_min": 45}  # fmt: skip
+        api.post("/start", json=project).raise_for_status()
+        wait_json(api, f"/status/{project['project_id']}", lambda b: b["status"] == "complete")
         try:
             yield {"doc": doc_id, "course": course["id"], "quiz": quiz["quiz_id"],
-                   "submission": submission, "chat": chat,
+                   "submission": submission, "chat": chat, "speech": speech,
+                   "project": project["project_id"],
                    **{f"wizard_{view}": path for view, path in wizard.items()}}  # fmt: skip
         finally:
+            api.delete(f"/projects/{project['project_id']}")
             api.delete(f"/quiz/{quiz['quiz_id']}")
             api.delete(f"/chat/sessions/{chat}")
+            api.delete(f"/transcription/{speech}")
 
 
 def pages(material: dict[str, str]) -> list[str]:
@@ -66,6 +79,9 @@ def pages(material: dict[str, str]) -> list[str]:
         f"{course}/lessons/1/regenerate", f"{course}/lessons/1/history", "/jobs",
         "/practice", quiz, f"{quiz}/take", f"{quiz}/results/{material['submission']}",
         "/practice/history", "/tutor", f"/tutor/{material['chat']}", "/nonexistent-page",
+        "/speech", f"/speech/{material['speech']}",
+        "/projects", f"/projects/{material['project']}/teacher",
+        f"/projects/{material['project']}/seats/2",
         "/courses/from-repository", *(v for k, v in material.items() if k.startswith("wizard_")),
     ]  # fmt: skip
 

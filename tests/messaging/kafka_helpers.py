@@ -7,11 +7,14 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from studyforge.config import Settings
 from studyforge.errors import TransientError
@@ -126,3 +129,26 @@ def dead_lettered(runner: KafkaConsumerRunner, topic: str, where: tuple[int, int
     """The reason the runner dead-lettered the message at `where` (partition, offset) of
     `topic` for, if it did."""
     return next((r for t, p, o, r in runner.recent_dead if (t, (p, o)) == (topic, where)), None)
+
+
+@contextmanager
+def racing_insert(
+    platform: Platform, table: str, rival: Callable[[Session], None]
+) -> Iterator[list[bool]]:
+    """While open, just before the first `INSERT INTO table`, another session commits what
+    `rival` adds (as a concurrent delivery of the same request would). The list yielded holds
+    True once the race was staged."""
+    staged: list[bool] = []
+    prefix = f"INSERT INTO {table.upper()}"
+
+    def race(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not staged and statement.lstrip().upper().startswith(prefix):
+            staged.append(True)  # first: the rival's own INSERT passes through
+            with platform.sessions.begin() as other:
+                rival(other)
+
+    event.listen(platform.engine, "before_cursor_execute", race)
+    try:
+        yield staged
+    finally:
+        event.remove(platform.engine, "before_cursor_execute", race)

@@ -79,6 +79,7 @@ def test_consume_kafka_turns_requests_into_quizzes(tmp_path: Path, kafka: Any):
     finally:
         proc.stop()
     log = proc.log()
-    assert "consuming document.processed, notes.generated, quiz.requested as group test-" in log
+    topics = "audio.generation.requested, audio.transcription.requested, document.processed, "
+    assert f"consuming {topics}notes.generated, quiz.requested as group test-" in log
     assert proc.popen is not None and proc.popen.returncode == 0, log[-2000:]
     assert "Traceback" not in log

@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from studyforge.config import Settings
 from studyforge.documents.models import Document
@@ -27,6 +28,7 @@ from tests.messaging.kafka_helpers import (
     kafka_settings,
     own_kafka,
     produce,
+    racing_insert,
     read_topic,
     runner_of,
     wait_settled,
@@ -125,26 +127,20 @@ async def test_a_concurrent_duplicate_is_done_not_dead_lettered(
     user_id, headers = make_user()
     doc = await science(client, headers)
     request_id = f"c-{uuid.uuid4().hex[:10]}"
-    raced: list[uuid.UUID] = []
+    raced = uuid.uuid4()
 
-    def race(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO QUIZZES") and not raced:
-            raced.append(uuid.uuid4())
-            with platform.sessions.begin() as other:
-                other.add(Quiz(id=raced[0], user_id=user_id, request_id=request_id,
-                               document_id=uuid.UUID(doc["document_id"]), num_questions=2,
-                               difficulty="easy", quiz_type="multiple_choice"))  # fmt: skip
+    def rival(other: Session) -> None:
+        other.add(Quiz(id=raced, user_id=user_id, request_id=request_id,
+                       document_id=uuid.UUID(doc["document_id"]), num_questions=2,
+                       difficulty="easy", quiz_type="multiple_choice"))  # fmt: skip
 
     caplog.set_level(logging.INFO, "studyforge.quizzes.consumer")
-    event.listen(platform.engine, "before_cursor_execute", race)
-    try:
+    with racing_insert(platform, "quizzes", rival) as staged:
         where = produce(kafka.bootstrap, REQUESTED, _request(user_id, doc, request_id))
         wait_settled(runner, REQUESTED, *where)
-    finally:
-        event.remove(platform.engine, "before_cursor_execute", race)
-    assert raced, "the race was staged"
+    assert staged, "the race was staged"
     assert any("recorded concurrently" in r.getMessage() for r in caplog.records)
-    assert [q.id for q in _quizzes(platform, user_id, request_id)] == raced
+    assert [q.id for q in _quizzes(platform, user_id, request_id)] == [raced]
     assert dead_lettered(runner, REQUESTED, where) is None
 
 

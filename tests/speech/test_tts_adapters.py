@@ -74,6 +74,9 @@ def test_markup_and_control_characters_become_plain_text() -> None:
         "Hi. there & you"
     )
     assert plain_text("<speak> <break/> </speak>") == ""
+    assert plain_text("Loops\n=====\nA loop runs.\n```\nx = 1\n```") == (
+        "Loops. A loop runs. x = 1."
+    )
 
 
 def _wav(seconds: float = 0.5) -> bytes:

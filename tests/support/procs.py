@@ -38,6 +38,10 @@ _ENV_NAMES = {
     "s3_access_key_id": "AWS_ACCESS_KEY_ID",
     "s3_secret_access_key": "AWS_SECRET_ACCESS_KEY",
     "repo_allow_local": "STUDYFORGE_REPO_ALLOW_LOCAL",
+    "llm_provider": "STUDYFORGE_LLM_PROVIDER",
+    "llm_max_retries": "STUDYFORGE_LLM_MAX_RETRIES",
+    "openai_base_url": "STUDYFORGE_OPENAI_BASE_URL",
+    "openai_api_key": "STUDYFORGE_OPENAI_API_KEY",
 }
 
 

@@ -117,6 +117,14 @@ class Task(Generic[T]):
     offline: Callable[[Any], T | dict[str, Any]]
     # For a local model: improves the offline answer (inputs, offline answer, drafter).
     draft: Callable[[Any, T, Drafter], T] | None = None
+    # Validation context from the inputs (`info.context` in the schema's validators), for checks
+    # against the request, such as one seat per group member: a failure is a validation error
+    # that the model gets its one repair attempt for.
+    context: Callable[[Any], dict[str, Any]] | None = None
+
+    def validation_context(self, inputs: Any) -> dict[str, Any] | None:
+        """The context the schema's validators see for these inputs."""
+        return self.context(inputs) if self.context else None
 
 
 @dataclass

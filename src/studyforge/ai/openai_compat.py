@@ -172,7 +172,9 @@ class OpenAICompatLLM:
             text, finish_reason, call_usage = self._chat(messages, json_mode=True)
             usage.add(call_usage)
             try:
-                output = task.schema.model_validate_json(_strip_fences(text))
+                output = task.schema.model_validate_json(
+                    _strip_fences(text), context=task.validation_context(inputs)
+                )
             except ValidationError as exc:
                 problem = _validation_summary(exc)
                 if finish_reason == "length":

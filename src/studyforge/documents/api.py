@@ -145,7 +145,7 @@ def delete(request: Request, doc: DocumentDep, session: SessionDep) -> schemas.D
     return schemas.DocumentDeleted(document_id=doc.id, courses=courses)
 
 
-SEARCH_THREADS = 8  # searches run at once; the rest wait their turn on the event loop
+SEARCH_THREADS = 4  # searches run at once; the rest wait their turn on the event loop
 _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
 )
@@ -156,7 +156,9 @@ def _searches() -> anyio.CapacityLimiter:
 
     A flood of searches then holds at most this many of the shared thread-pool's threads, so
     page loads and job polls still get theirs. Searches are short CPU-bound work: more threads
-    would not make them faster on a few cores (3, 8 and 16 measured alike), and the ones
+    do not make them faster on a few cores, only their tail slower (`bench search_load`, 16
+    connections, 2 cores: 4 threads gave 169-198 requests/s at p99 113-137 ms; 6 to 16
+    threads 179-255 requests/s at p99 107-261 ms, over 200 ms in 5 runs of 7), and the ones
     waiting here join the next embedding and matrix batch (`Coalescer`) anyway.
     """
     loop = asyncio.get_running_loop()

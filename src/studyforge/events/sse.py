@@ -17,6 +17,8 @@ from studyforge.kit.limits import MAX_INT64
 # Given a session and the last seq sent: (newer events, is the work finished?). Read the
 # status first: if it is final then, the events read after it include the last one.
 Fetch = Callable[[Session, int], tuple[list[OutboxEvent], bool]]
+# Optional: an event's envelope -> (SSE event name, JSON data); default: (its type, envelope).
+Shape = Callable[[dict[str, object]], tuple[str, dict[str, object]]]
 KEEP_ALIVE_SECONDS = 15.0
 MAX_EVENT_ID = MAX_INT64  # event ids are the outbox's 64-bit sequence numbers
 
@@ -57,16 +59,21 @@ def start_after(after: int | None, last_event_id: str | None) -> int:
     return after if after is not None else parse_last_id(last_event_id)
 
 
-def sse_response(request: Request, fetch: Fetch, after: int) -> StreamingResponse:
-    """A streaming response of the events `fetch` finds, starting after `after`."""
+def sse_response(
+    request: Request, fetch: Fetch, after: int, shape: Shape | None = None
+) -> StreamingResponse:
+    """A streaming response of the events `fetch` finds, starting after `after` (each shaped
+    by `shape` when given)."""
     return StreamingResponse(
-        _stream(request, fetch, after),
+        _stream(request, fetch, after, shape),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _stream(request: Request, fetch: Fetch, after: int) -> AsyncIterator[str]:
+async def _stream(
+    request: Request, fetch: Fetch, after: int, shape: Shape | None
+) -> AsyncIterator[str]:
     from studyforge.events.service import envelope
 
     sessions = request.app.state.platform.sessions
@@ -83,7 +90,8 @@ async def _stream(request: Request, fetch: Fetch, after: int) -> AsyncIterator[s
         batch, finished = await anyio.to_thread.run_sync(read)
         for item in batch:
             after = int(str(item["seq"]))
-            yield f"id: {after}\nevent: {item['type']}\ndata: {json.dumps(item)}\n\n"
+            name, data = shape(item) if shape else (str(item["type"]), item)
+            yield f"id: {after}\nevent: {name}\ndata: {json.dumps(data)}\n\n"
         if finished and not batch:
             return
         if batch:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
@@ -51,6 +52,16 @@ def list_jobs_stmt(user_id: uuid.UUID, status: JobStatus | None = None) -> Selec
     if status is not None:
         stmt = stmt.where(Job.status == status)
     return stmt
+
+
+def jobs_by_id(
+    session: Session, user_id: uuid.UUID, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Job]:
+    """The caller's jobs among `ids`, by id (none asked, no query)."""
+    if not ids:
+        return {}
+    stmt = list_jobs_stmt(user_id).where(Job.id.in_(list(ids)))
+    return {job.id: job for job in session.scalars(stmt)}
 
 
 def cancel_subject_job(session: Session, job_id: uuid.UUID | None) -> None:

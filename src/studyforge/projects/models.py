@@ -1,7 +1,8 @@
-"""Tables of the project generator: projects (the proj.v1 document) and run events.
+"""The project generator's table: projects (the proj.v1 document of each run).
 
 `spec_json` is JSON on SQLite and JSONB on PostgreSQL. `(user_id, project_id, chat_id)` is
-unique, which makes `POST /start` idempotent; events carry a sequence id for SSE replay.
+unique, which makes `POST /start` idempotent. A run's events are outbox rows (`stream_id` =
+`run_id`), which the SSE stream replays.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,17 +35,3 @@ class Project(IdMixin, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20), default="planning")
     spec_json: Mapped[dict[str, Any]] = mapped_column(SpecJSON, default=dict)
-
-
-class ProjectEvent(Base):
-    """One SSE event of a run, in order (`id` is the SSE id)."""
-
-    __tablename__ = "project_events"
-    __table_args__ = (Index("ix_project_events_run", "run_id", "id"),)
-
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
-    run_id: Mapped[uuid.UUID] = mapped_column()
-    event: Mapped[str] = mapped_column(String(40))
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -112,17 +112,28 @@ def _texts(spec: ProjectSpec) -> list[str]:
     return out
 
 
+def structure_findings(
+    plan: Plan, sections: dict[str, SectionBody], group_size: int, duration_min: int
+) -> list[str]:
+    """What makes a project unusable for the request: a planned section without its body,
+    seats that are not exactly 1..group_size, section times over the lesson's length."""
+    findings = [f"{s.id}: planned but not written" for s in plan.sections if s.id not in sections]
+    expected = {str(i) for i in range(1, group_size + 1)}
+    for sid, body in sections.items():
+        if set(body.seats) != expected:
+            findings.append(
+                f"{sid}: seats {sorted(body.seats)} but the group has {group_size} members"
+            )
+    total = sum(s.constraints.time_min for s in plan.sections)
+    if total > duration_min:
+        findings.append(f"section times sum to {total} min, over {duration_min}")
+    return findings
+
+
 def validate(spec: ProjectSpec, blocklist: tuple[str, ...] = DEFAULT_BLOCKLIST) -> list[str]:
     """Check `spec`, set `plan.blocklist_ok` and `validator`; return the findings."""
-    findings: list[str] = []
-    size = spec.meta.group_size
-    expected = {str(i) for i in range(1, size + 1)}
-    for sid, body in spec.sections.items():
-        if set(body.seats) != expected:
-            findings.append(f"{sid}: seats {sorted(body.seats)} but the group has {size} members")
-    total = sum(s.constraints.time_min for s in spec.plan.sections)
-    if total > spec.meta.duration_min:
-        findings.append(f"section times sum to {total} min, over {spec.meta.duration_min}")
+    meta = spec.meta
+    findings = structure_findings(spec.plan, spec.sections, meta.group_size, meta.duration_min)
     words = " ".join(_texts(spec)).casefold()
     hits = [w for w in blocklist if w.casefold() in words]
     spec.plan.blocklist_ok = not hits

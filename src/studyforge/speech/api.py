@@ -6,15 +6,18 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
 
 from studyforge.auth.deps import CurrentUser, check_user_id
 from studyforge.db import SessionDep
 from studyforge.documents.service import FileTooLarge
 from studyforge.kit.pagination import PageDep, paginate
-from studyforge.openapi import errors
+from studyforge.kit.ranges import ranged
+from studyforge.openapi import BINARY, content, errors
 from studyforge.speech import schemas, service
-from studyforge.speech.audio import FORMAT_NAMES
+from studyforge.speech.audio import FORMAT_NAMES, FORMATS
 from studyforge.speech.models import TranscriptionJob
+from studyforge.speech.synthesis import AudioExpired
 
 router = APIRouter(tags=["speech"])
 
@@ -78,6 +81,22 @@ def read_transcription(row: TranscriptionDep) -> TranscriptionJob:
     `status_message` saying so; a failed one has `status: failed` and an `error`.
     """
     return row
+
+
+@router.get(
+    "/transcription/{job_id}/audio",
+    response_class=Response,
+    responses={
+        **content({t: BINARY for t, _ in FORMATS.values()}, "the uploaded recording"),
+        **errors({410: "the recording was deleted by retention (the transcript stays)"}),
+    },
+)
+def download_recording(request: Request, row: TranscriptionDep) -> Response:
+    """The uploaded recording, for its owner only; byte ranges are served for seeking."""
+    if row.audio_expired_at is not None:
+        raise AudioExpired("This recording was deleted after its retention period")
+    data = request.app.state.platform.blobs.get(row.s3_key)
+    return ranged(request, data, row.media_type)
 
 
 @router.get(

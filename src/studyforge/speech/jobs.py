@@ -4,6 +4,7 @@ Progress follows the audio position. A file the provider cannot decode, or a tra
 past `STUDYFORGE_STT_TIMEOUT_SECONDS`, fails the job with a message the user can act on; the
 runner retries only the provider's transient errors (a busy or unreachable endpoint).
 Silence is not an error: the job completes with an empty transcript and a `status_message`.
+Either end is announced as `audio.transcription.completed` (`service.announce`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def mark_failed(session: Session, row: Job) -> None:
     tx.status = TranscriptionStatus.FAILED
     tx.error = row.error or "transcription failed"
     tx.completed_at = utcnow()
+    service.announce(session, tx)
 
 
 @job("speech.transcribe", queue="ai_processing", on_failure=mark_failed)
@@ -84,4 +86,5 @@ def transcribe(ctx: JobContext, transcription_id: str) -> dict[str, Any]:
     row.completed_at = utcnow()
     if row.add_to_library and result.segments:
         service.to_document(ctx.session, ctx.services.blobs, row)
+    service.announce(ctx.session, row)
     return {"segments": len(result.segments), "duration": row.duration}

@@ -27,7 +27,10 @@ class TranscriptionJob(Base):
     where it has one (null for the offline model and OpenAI-compatible endpoints)."""
 
     __tablename__ = "transcription_jobs"
-    __table_args__ = (Index("ix_transcription_jobs_user_submitted", "user_id", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_transcription_jobs_user_submitted", "user_id", "submitted_at"),
+        Index("uq_transcription_jobs_user_request_id", "user_id", "request_id", unique=True),
+    )
 
     job_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -61,6 +64,8 @@ class TranscriptionJob(Base):
     task_id: Mapped[uuid.UUID | None] = mapped_column(default=None)  # the runner's job
     # When retention deleted the recording (the transcript stays).
     audio_expired_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The `audio.transcription.requested` message's id (de-duplicates one user's requests).
+    request_id: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
 class GeneratedAudio(Base):

@@ -4,7 +4,8 @@ Everything that can be known at upload time is checked then, before anything is 
 empty file, content that is not one of the audio formats (judged from the bytes, never the
 name), audio that cannot be decoded, audio longer than `STUDYFORGE_STT_MAX_SECONDS`, and a
 language the offline model does not speak. Transcription itself runs as the job
-`speech.transcribe` (`speech/jobs.py`).
+`speech.transcribe` (`speech/jobs.py`), which announces the outcome (completed or failed) as
+`audio.transcription.completed` through the outbox, however the audio was submitted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from studyforge.db import after_commit
 from studyforge.documents import service as documents
 from studyforge.documents.models import Document
 from studyforge.errors import AppError, Conflict, NotFound
+from studyforge.events.service import emit
 from studyforge.jobs import enqueue
 from studyforge.jobs.service import cancel_subject_job
 from studyforge.kit.sandbox import SandboxError, run_limited
@@ -29,6 +31,7 @@ from studyforge.speech.models import TranscriptionJob, TranscriptionStatus
 from studyforge.storage import BlobStore
 
 SECTION_SECONDS = 60.0  # a library document gets one timestamped section per minute or so
+COMPLETED_EVENT = "audio.transcription.completed"
 
 
 class TranscriptionNotFound(NotFound):
@@ -64,6 +67,7 @@ def submit(
     data: bytes,
     language_code: str = "en-US",
     add_to_library: bool = False,
+    request_id: str | None = None,
 ) -> TranscriptionJob:
     """Check and store the audio, record the transcription as processing, queue its job."""
     filename = documents.clean_filename(filename)
@@ -83,12 +87,13 @@ def submit(
         job_id=uuid.uuid4(), user_id=user_id, filename=filename, language_code=language_code,
         media_type=media_type, size_bytes=len(data), duration=duration,
         status=TranscriptionStatus.PROCESSING, add_to_library=add_to_library,
+        request_id=request_id,
     )  # fmt: skip
     # The key is built from ids only: a hostile filename never reaches the blob store.
     row.s3_key = f"audio/{user_id}/{row.job_id}{extension}"
-    blobs.put(row.s3_key, data, media_type)
     session.add(row)
-    session.flush()
+    session.flush()  # first: a refused row (a duplicate request_id) leaves no file behind
+    blobs.put(row.s3_key, data, media_type)
     task = enqueue(session, "speech.transcribe", user_id=user_id, transcription_id=str(row.job_id))
     row.task_id = task.id
     return row
@@ -118,6 +123,31 @@ def get(session: Session, job_id: uuid.UUID, user_id: uuid.UUID) -> Transcriptio
     if row is None or row.user_id != user_id:
         raise TranscriptionNotFound("Transcription not found")
     return row
+
+
+def find_by_request(
+    session: Session, user_id: uuid.UUID, request_id: str
+) -> TranscriptionJob | None:
+    """The user's transcription made for `request_id`, if any."""
+    stmt = select(TranscriptionJob).where(
+        TranscriptionJob.user_id == user_id, TranscriptionJob.request_id == request_id
+    )
+    return session.scalar(stmt)
+
+
+def announce(session: Session, row: TranscriptionJob) -> None:
+    """Emit `audio.transcription.completed` for a finished (completed or failed) transcription."""
+    payload = {
+        "job_id": str(row.job_id), "user_id": str(row.user_id), "request_id": row.request_id,
+        "status": row.status.value, "filename": row.filename, "s3_key": row.s3_key,
+        "transcript": row.transcript, "confidence": row.confidence, "duration": row.duration,
+        "language_code": row.language_code, "language": row.language,
+        "status_message": row.status_message, "error": row.error,
+        "document_id": str(row.document_id) if row.document_id else None,
+        "submitted_at": row.submitted_at.isoformat(),
+        "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+    }  # fmt: skip
+    emit(session, COMPLETED_EVENT, payload, stream_id=row.job_id, user_id=row.user_id)
 
 
 def list_stmt(user_id: uuid.UUID) -> Select[Any]:

@@ -9,6 +9,9 @@ The cost is that two users asking for the same sentence each synthesise it once.
 Redis (`REDIS_URL`) holds the cache when configured, for `TTS_CACHE_TTL_SECONDS`; otherwise an
 in-process dictionary does. Redis is an optimisation: with Redis down, synthesis works
 uncached (`cached: false`). A hit whose row or blob is gone is treated as a miss.
+
+Every synthesis, over HTTP or Kafka, cached or not, is announced as `audio.generation.completed`
+through the outbox.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from studyforge.ai.tts import TTS, Voice
 from studyforge.config import Settings
 from studyforge.db import after_commit
 from studyforge.errors import AppError, NotFound
+from studyforge.events.service import emit
 from studyforge.speech.models import GeneratedAudio
 from studyforge.storage import BlobStore
 
@@ -44,6 +48,7 @@ FORMATS: dict[str, tuple[str, str, str, str]] = {
     "wav": ("WAV", "PCM_16", "audio/wav", ".wav"),
 }
 URL_TTL_SECONDS = 3600
+COMPLETED_EVENT = "audio.generation.completed"
 # The specification's (AWS Polly) names -> the offline voice of the same language and gender.
 ALIASES: dict[str, Voice] = {
     v.id: v
@@ -89,11 +94,14 @@ class UnknownVoice(AppError):
 
 def plain_text(text: str) -> str:
     """Markup (`<speak>`, `<break/>`, any tag) and control characters removed; entities
-    decoded; whitespace collapsed. A `<break/>` becomes a sentence pause."""
+    decoded; whitespace collapsed. A `<break/>` and a run of one symbol (a Markdown rule or
+    heading underline such as `=====`, a code fence) become a sentence pause: a voice would
+    otherwise read "equals equals equals"."""
     text = re.sub(r"<break\b[^>]*>", ". ", text, flags=re.IGNORECASE)
     text = html.unescape(_TAG.sub(" ", text))
     text = "".join(" " if unicodedata.category(c) in _CONTROL else c for c in text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"([^\w\s])\1{2,}", ". ", text)
+    text = re.sub(r"\s+", " ", text).strip().replace(" .", ".")
     return re.sub(r"(\.\s*){2,}", ". ", re.sub(r"^[.\s]+", "", text)).strip()
 
 
@@ -203,9 +211,9 @@ def cache_key(user_id: uuid.UUID, text: str, voice_id: str, fmt: str) -> str:
 
 def synthesize(
     session: Session, blobs: BlobStore, settings: Settings, tts: TTS, *, user_id: uuid.UUID,
-    text: str, voice_id: str, language_code: str, fmt: str,
+    text: str, voice_id: str, language_code: str, fmt: str, request_id: str | None = None,
 ) -> tuple[GeneratedAudio, bool]:  # fmt: skip
-    """The caller's audio for the request and whether it came from the cache."""
+    """The caller's audio for the request and whether it came from the cache (announced)."""
     spoken = plain_text(text)
     if not spoken:
         raise InvalidText("the text is empty once markup is removed")
@@ -220,6 +228,7 @@ def synthesize(
     if hit is not None:
         row = session.get(GeneratedAudio, uuid.UUID(hit))
         if row is not None and row.user_id == user_id and row.expired_at is None:
+            announce(session, row, cached=True, request_id=request_id)
             return row, True
         cache.forget(key)
     samples, rate = tts.synthesize(spoken, voice, timeout=settings.tts_timeout_seconds)
@@ -235,7 +244,22 @@ def synthesize(
     session.flush()
     audio_id, ttl = str(row.audio_id), settings.tts_cache_ttl_seconds
     after_commit(session, lambda: cache.put(key, audio_id, ttl))
+    announce(session, row, cached=False, request_id=request_id)
     return row, False
+
+
+def announce(
+    session: Session, row: GeneratedAudio, *, cached: bool, request_id: str | None
+) -> None:
+    """Emit `audio.generation.completed` for audio handed out (made now or from the cache)."""
+    payload = {
+        "audio_id": str(row.audio_id), "user_id": str(row.user_id), "request_id": request_id,
+        "status": "completed", "cached": cached, "voice_id": row.voice_id,
+        "language_code": row.language_code, "output_format": row.format, "s3_key": row.s3_key,
+        "duration": row.duration, "size_bytes": row.size_bytes, "characters": len(row.text),
+        "generated_at": row.generated_at.isoformat(),
+    }  # fmt: skip
+    emit(session, COMPLETED_EVENT, payload, stream_id=row.audio_id, user_id=row.user_id)
 
 
 def get(session: Session, audio_id: uuid.UUID, user_id: uuid.UUID) -> GeneratedAudio:
@@ -261,6 +285,16 @@ def delete(session: Session, blobs: BlobStore, settings: Settings, row: Generate
 def _signature(settings: Settings, audio_id: uuid.UUID, expires: int) -> str:
     message = f"tts-download:{audio_id}:{expires}".encode()
     return hmac.new(settings.secret_key().encode(), message, hashlib.sha256).hexdigest()
+
+
+def download_url(blobs: BlobStore, settings: Settings, row: GeneratedAudio) -> str:
+    """Where the owner downloads `row`'s audio for `URL_TTL_SECONDS`: a presigned URL when the
+    blobs are on S3, a signed platform path (`GET /audio/{id}/file`) otherwise."""
+    presign = getattr(blobs, "presign", None)
+    if presign is None:
+        return signed_path(settings, row.audio_id)
+    url: str = presign(row.s3_key, URL_TTL_SECONDS, FORMATS[row.format][2])
+    return url
 
 
 def signed_path(settings: Settings, audio_id: uuid.UUID, now: float | None = None) -> str:

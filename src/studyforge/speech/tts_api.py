@@ -8,12 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from studyforge.ai.tts import TTS
 from studyforge.auth.deps import CurrentUser
+from studyforge.auth.service import Principal
 from studyforge.config import Settings
 from studyforge.db import SessionDep
 from studyforge.errors import AppError
+from studyforge.kit.ranges import ranged
 from studyforge.openapi import BINARY, content, errors
 from studyforge.speech import synthesis
 from studyforge.speech import tts_schemas as schemas
@@ -47,11 +50,15 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _url(request: Request, row: GeneratedAudio) -> str:
+    return synthesis.download_url(request.app.state.platform.blobs, _settings(request), row)
+
+
 def _details(request: Request, row: GeneratedAudio) -> schemas.AudioDetails:
     return schemas.AudioDetails(
         audio_id=row.audio_id, text=row.text, voice_id=row.voice_id,
         language_code=row.language_code, format=row.format,
-        s3_url=None if row.expired_at else synthesis.signed_path(_settings(request), row.audio_id),
+        s3_url=None if row.expired_at else _url(request, row),
         duration=row.duration, generated_at=row.generated_at, expired_at=row.expired_at,
     )  # fmt: skip
 
@@ -64,13 +71,21 @@ def synthesize(
     """Speak `text` with `voice_id`; the same request again answers from the cache
     (`cached: true`, same `audio_id`). 422: empty text (also once markup is removed,
     `INVALID_TEXT`), text over `STUDYFORGE_TTS_MAX_CHARS`, an unknown voice (`UNKNOWN_VOICE`)."""
+    return spoken(request, session, user, tts, body)
+
+
+def spoken(
+    request: Request, session: Session, user: Principal, tts: TTS,
+    body: schemas.SynthesizeRequest,
+) -> schemas.Synthesized:  # fmt: skip
+    """The `POST /synthesize` answer for `body` (also what the Listen buttons get)."""
     platform = request.app.state.platform
     row, cached = synthesis.synthesize(
         session, platform.blobs, platform.settings, tts, user_id=user.id, text=body.text,
         voice_id=body.voice_id, language_code=body.language_code, fmt=body.output_format,
     )  # fmt: skip
     return schemas.Synthesized(
-        audio_id=row.audio_id, s3_url=synthesis.signed_path(platform.settings, row.audio_id),
+        audio_id=row.audio_id, s3_url=_url(request, row),
         duration=row.duration, cached=cached, generated_at=row.generated_at,
     )  # fmt: skip
 
@@ -106,7 +121,7 @@ def download_audio(
     if row.expired_at is not None:
         raise synthesis.AudioExpired("This audio was deleted after its retention period")
     data = request.app.state.platform.blobs.get(row.s3_key)
-    return Response(data, media_type=synthesis.FORMATS[row.format][2])
+    return ranged(request, data, synthesis.FORMATS[row.format][2])
 
 
 @router.get("/voices", response_model=schemas.VoiceList)

@@ -99,6 +99,7 @@ def check_dependencies(platform: Platform) -> dict[str, str]:
 class Health(BaseModel):
     """The health report (200 healthy or degraded, 503 when the database does not answer)."""
 
+    ok: bool
     status: str
     service: str
     timestamp: str
@@ -114,6 +115,7 @@ def health(request: Request) -> JSONResponse:
     deps = check_dependencies(request.app.state.platform)
     ok = all(not v.startswith("error") for v in deps.values())
     body: dict[str, Any] = {
+        "ok": ok,
         "status": "healthy" if ok else "degraded",
         "service": "studyforge",
         "timestamp": datetime.now(UTC).isoformat(),

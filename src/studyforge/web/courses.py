@@ -25,7 +25,7 @@ from studyforge.courses.render import Numbering, code_lang
 from studyforge.courses.schemas import CourseRequest
 from studyforge.db import SessionDep
 from studyforge.jobs.models import Job
-from studyforge.jobs.service import list_jobs_stmt
+from studyforge.jobs.service import jobs_by_id
 from studyforge.web.course_form import (
     GRADES,
     GRADES_MORE,
@@ -125,10 +125,7 @@ def lesson_sections(content: dict[str, Any] | None, refs: dict[int, SourceRef]) 
 
 
 def _jobs(session: Session, user: Principal, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Job]:
-    if not ids:
-        return {}
-    stmt = list_jobs_stmt(user.id).where(Job.id.in_(ids))
-    return {job.id: job for job in session.scalars(stmt)}
+    return jobs_by_id(session, user.id, ids)
 
 
 def building(course: Course) -> bool:

@@ -27,7 +27,7 @@ from studyforge.documents import service
 from studyforge.documents.models import Document, DocumentStatus, Passage
 from studyforge.documents.schemas import SearchHit, SearchRequest
 from studyforge.jobs.models import Job
-from studyforge.jobs.service import list_jobs_stmt
+from studyforge.jobs.service import jobs_by_id, list_jobs_stmt
 from studyforge.platform import Platform
 from studyforge.web.pages import PageRoute, PageUser, not_found_page, render
 
@@ -102,10 +102,7 @@ def _platform(request: Request) -> Platform:
 def _rows(session: Session, user: Principal) -> list[DocumentRow]:
     docs = session.scalars(service.list_documents_stmt(user.id).limit(LIST_LIMIT)).all()
     waiting = [d.job_id for d in docs if d.status == DocumentStatus.PROCESSING and d.job_id]
-    jobs: dict[uuid.UUID, Job] = {}
-    if waiting:
-        stmt = list_jobs_stmt(user.id).where(Job.id.in_(waiting))
-        jobs = {job.id: job for job in session.scalars(stmt)}
+    jobs = jobs_by_id(session, user.id, waiting)
     return [DocumentRow(d, jobs.get(d.job_id) if d.job_id else None) for d in docs]
 
 

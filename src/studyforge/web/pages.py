@@ -66,6 +66,8 @@ NAV: list[NavItem] = [
     NavItem("Courses", "/studio", also=("/courses",)),
     NavItem("Quizzes", "/practice"),
     NavItem("Tutor", "/tutor"),
+    NavItem("Speech", "/speech"),
+    NavItem("Projects", "/projects"),
     NavItem("Jobs", "/jobs"),
 ]
 
@@ -292,6 +294,7 @@ KIND_VERBS = {
     "courses.generate": "Writing the course",
     "courses.regenerate_lesson": "Rewriting a lesson of",
     "quizzes.generate": "Writing a quiz",
+    "projects.generate": "Writing a classroom project",
     "repo_courses.clone": "Reading the repository of",
     "repo_courses.analyse": "Analysing the documents of",
     "repo_courses.pathways": "Planning the pathways of",

@@ -74,12 +74,13 @@ class LocalLLM:
 
     def complete_json(self, task: Task[T], inputs: Any) -> Generation[T]:
         """The task's extractive answer, with the parts its `draft` step words by the model."""
-        output = task.schema.model_validate(task.offline(inputs))
+        context = task.validation_context(inputs)
+        output = task.schema.model_validate(task.offline(inputs), context=context)
         if task.draft is None:
             return Generation(output=output, provider=self.name, model=self.model,
                               extractive=True)  # fmt: skip
         drafter = _Drafter(self, task.system)
-        drafted = task.schema.model_validate(task.draft(inputs, output, drafter))
+        drafted = task.schema.model_validate(task.draft(inputs, output, drafter), context=context)
         return Generation(output=drafted, provider=self.name, model=self.model,
                           usage=drafter.usage, extractive=drafter.usage.drafted == 0)  # fmt: skip
 

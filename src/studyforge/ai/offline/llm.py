@@ -26,5 +26,7 @@ class OfflineLLM:
 
     def complete_json(self, task: Task[T], inputs: Any) -> Generation[T]:
         """Run the task's offline strategy and validate it against the task's schema."""
-        output = task.schema.model_validate(task.offline(inputs))
+        output = task.schema.model_validate(
+            task.offline(inputs), context=task.validation_context(inputs)
+        )
         return Generation(output=output, provider=self.name, model=self.model, extractive=True)

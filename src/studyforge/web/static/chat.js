@@ -55,16 +55,7 @@
     source_filter: "The folder can be at most 500 characters, on one line.",
   };
 
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text) {
-      node.textContent = text;
-    }
-    return node;
-  }
+  var element = window.studyforge.element; // kit.js
 
   function newId() {
     if (window.crypto && window.crypto.randomUUID) {

@@ -18,24 +18,11 @@
   var batch = null; // the rows added since the box was last idle, for the summary
   var refreshTimer = null;
 
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text) {
-      node.textContent = text;
-    }
-    return node;
-  }
-
-  function parse(text) {
-    try {
-      return JSON.parse(text) || {};
-    } catch (ignored) {
-      return {}; // a proxy's HTML error page, an empty body...
-    }
-  }
+  var kit = window.studyforge;
+  var element = kit.element;
+  var parse = kit.parse;
+  var sentence = kit.sentence;
+  var apiError = kit.apiError;
 
   function sizeText(bytes) {
     if (bytes < 1024) {
@@ -44,19 +31,6 @@
     var kb = bytes / 1024;
     var value = kb < 1024 ? kb : kb / 1024;
     return value.toFixed(1).replace(/\.0$/, "") + (kb < 1024 ? " KB" : " MB");
-  }
-
-  function sentence(text) {
-    return String(text || "").trim().replace(/[.\s]+$/, "");
-  }
-
-  // The error in either shape: {"error": "...", "code": "..."} or {"error": {"code", "message"}}.
-  function apiError(body) {
-    var error = body.error;
-    if (error && typeof error === "object") {
-      return { code: error.code || "", message: error.message || "" };
-    }
-    return { code: body.code || "", message: typeof error === "string" ? error : "" };
   }
 
   // What went wrong with an upload, in plain words, and what to do about it.
@@ -270,20 +244,13 @@
     }
     data.append("generate_notes", item.notes ? "true" : "false");
     data.append("skip_duplicate", item.skip ? "true" : "false");
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.addEventListener("progress", function (event) {
-      if (event.lengthComputable) {
-        bar(item, Math.round((100 * event.loaded) / event.total));
-      }
-    });
-    xhr.addEventListener("loadend", function () {
+    kit.upload(form.action, data, function (percent) {
+      bar(item, percent);
+    }, function (xhr) {
       sending -= 1;
       uploaded(item, xhr);
       pump();
     });
-    xhr.send(data);
   }
 
   function pump() {
