@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studyforge.repo_courses import access
+from studyforge.repo_courses import urls
 from studyforge.repo_courses.access import (
     RepoAccessError,
     RepoTransientError,
@@ -134,7 +134,7 @@ def _fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) ->
         family = {True: socket.AF_INET6, False: socket.AF_INET}
         return [(family[":" in a], socket.SOCK_STREAM, 6, "", (a, port)) for a in answers[host]]
 
-    monkeypatch.setattr(access.socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(urls.socket, "getaddrinfo", getaddrinfo)
 
 
 def test_a_host_with_any_private_address_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,7 +170,7 @@ def test_unknown_host_is_permanent_and_lookup_failure_transient(
     def flaky(*args: object, **kw: object) -> list[tuple]:
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
-    monkeypatch.setattr(access.socket, "getaddrinfo", flaky)
+    monkeypatch.setattr(urls.socket, "getaddrinfo", flaky)
     with pytest.raises(RepoTransientError):
         check_url("https://nowhere.example/o/r.git", allow_local=False)
 

@@ -9,17 +9,9 @@ from pathlib import Path
 import pytest
 
 from studyforge.ai.offline.terms import code_like
-from studyforge.repo_courses import analysis
-from studyforge.repo_courses.analysis import (
-    DOC_TYPES,
-    DocAnalysis,
-    analyze_offline,
-    chunk,
-    complexity,
-    complexity_score,
-    doc_type,
-    merge,
-)
+from studyforge.repo_courses import doctype
+from studyforge.repo_courses.analysis import DocAnalysis, analyze_offline, chunk, merge
+from studyforge.repo_courses.doctype import DOC_TYPES, complexity, complexity_score, doc_type
 from studyforge.repo_courses.structure import parse
 from studyforge.repo_courses.wording import word_count
 
@@ -295,7 +287,7 @@ def test_complexity_is_measured_not_requested() -> None:
 def test_the_requested_level_only_breaks_ties(
     monkeypatch: pytest.MonkeyPatch, score: float, by_request: list[str]
 ) -> None:
-    monkeypatch.setattr(analysis, "complexity_score", lambda structure, kind: score)
+    monkeypatch.setattr(doctype, "complexity_score", lambda structure, kind: score)
     structure = parse("docs/x.md", "# X\n\nText.\n", "markdown")
     found = [complexity(structure, "concept", r) for r in ("beginner", "intermediate", "advanced")]
     assert found == by_request

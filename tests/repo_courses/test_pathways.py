@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from studyforge.ai.offline.terms import code_like
-from studyforge.repo_courses.ordering import Corpus, read_doc
+from studyforge.repo_courses.analysed import read_doc
+from studyforge.repo_courses.ordering import Corpus
 from studyforge.repo_courses.pathways import PathwayPlan, build_pathways
 
 FULL = ("reading-order", "foundations-first", "hands-on")  # pathways that hold every document

@@ -15,7 +15,8 @@ from collections import Counter
 
 from studyforge.ai.offline.terms import code_like
 from studyforge.ai.offline.text import STOPWORDS, split_sentences
-from studyforge.repo_courses.ordering import LEVELS, Corpus, Doc
+from studyforge.repo_courses.analysed import LEVELS, Doc
+from studyforge.repo_courses.ordering import Corpus
 
 WORD_BUDGET = 4000  # a module holds at most this many words ...
 DOC_BUDGET = 4  # ... and this many documents,

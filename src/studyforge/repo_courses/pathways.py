@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from studyforge.ai.offline.terms import plain_word
+from studyforge.repo_courses.analysed import LEADERS, LEFT_OUT, LEVELS, Doc, codeish, read_doc
 from studyforge.repo_courses.layout import (
     duration,
     level_of,
@@ -25,19 +26,13 @@ from studyforge.repo_courses.layout import (
     rounded,
 )
 from studyforge.repo_courses.ordering import (
-    LEADERS,
-    LEFT_OUT,
-    LEVELS,
     Corpus,
-    Doc,
     api_dive,
     by_folder,
-    codeish,
     foundations,
     hands_on,
     leaders,
     quick_start,
-    read_doc,
 )
 
 MAX_PREREQUISITES = 5

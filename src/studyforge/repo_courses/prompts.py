@@ -20,10 +20,9 @@ from pydantic import BaseModel, Field
 from studyforge.ai.llm import Task, Usage
 from studyforge.ai.registry import AIProviders
 from studyforge.repo_courses.analysis import DocAnalysis, analyze_offline, chunk, merge
+from studyforge.repo_courses.doctype import DOC_TYPES
 from studyforge.repo_courses.structure import DocStructure
 
-DOC_TYPES = ("guide", "tutorial", "api", "reference", "concept", "changelog", "overview", "howto",
-             "faq", "contributing", "license", "other")  # fmt: skip
 TEXT_CHARS = 9000  # of one part, at most, in a prompt
 
 
