@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studyforge.projects.planner import plan, varied
+from studyforge.projects.planner import interleave, plan, topic_parts, varied
 from studyforge.projects.spec import Meta, Plan, ProjectSpec, SectionBody, validate
 from studyforge.projects.themes import theme_for
 
@@ -90,6 +90,21 @@ def test_an_excerpt_drops_the_sentence_that_introduces_missing_code() -> None:
     )
 
 
+def test_readings_keep_abbreviations_and_stop_where_code_begins() -> None:
+    text = (  # blocks of a passage are joined by a blank line, code is a block of its own
+        "Lists hold items of any type, e.g. numbers or strings, in order. They can be sliced."
+        "\n\n>>> squares = [1, 4, 9]\n>>> squares[0]\n1\n\nAll slice operations return a new list."
+    )
+    out = plan(_request("Python lists", [_passage(text, "Lists")], size=1))
+    reading = out["sections"]["sec_02"]["seats"]["1"]["data"]["reading"]
+    assert (
+        reading
+        == "Lists hold items of any type, e.g. numbers or strings, in order. They can be sliced."
+    )
+    quote = out["sections"]["sec_01"]["shared"]["data"]["reading"]
+    assert quote == "Lists hold items of any type, e.g. numbers or strings, in order."
+
+
 def test_a_topic_without_numbers_or_passages_is_a_class_survey() -> None:
     inputs = _request("Photosynthesis", [], size=4)
     out = plan(inputs)
@@ -108,3 +123,24 @@ def test_the_topic_picks_the_theme_before_the_title() -> None:
     assert theme_for("Python lists", "Data structures jigsaw", grounded=True).name == "sources"
     assert theme_for("Fractions in recipes", "Our class market").name == "fractions"
     assert theme_for("Sharing out", "Our class market").name == "money"
+
+
+def test_a_topic_of_several_things_is_searched_part_by_part() -> None:
+    assert topic_parts("Python lists and dictionaries") == ["lists", "dictionaries"]
+    assert topic_parts("Saving money vs spending money") == ["Saving money", "spending money"]
+    assert topic_parts("Fractions, decimals & percentages") == [
+        "Fractions",
+        "decimals",
+        "percentages",
+    ]
+    assert topic_parts("Photosynthesis") == [] and topic_parts("Lists and") == []
+
+
+def test_interleave_puts_each_parts_best_passage_near_the_top() -> None:
+    dicts = [_passage(DICT, "Dictionaries"), _passage(LOOP, "Looping"), _passage(LONG, "Sets")]
+    lists = _passage(LISTS, "More on Lists", "d2")
+    topic = [*dicts, lists]
+    signature = _passage("list.append(x)", "More on Lists", "d2")  # a code line: not a reading
+    order = interleave([*topic, signature], [dicts[0], dicts[1]], [signature, lists])
+    assert order == [dicts[0], lists, dicts[1], dicts[2], signature]  # the lists passage second
+    assert interleave(topic) == topic

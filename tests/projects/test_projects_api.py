@@ -208,3 +208,30 @@ async def test_grounded_in_the_owners_documents(client, make_user) -> None:
     cited = [s for s in seats.values() if s["extras"].get("citations")]
     assert cited and cited[0]["extras"]["citations"][0]["filename"] == "budget.md"
     assert cited[0]["data"]["reading"] in text
+
+
+async def test_every_part_of_a_two_part_topic_gets_a_reading(client, make_user) -> None:
+    _, headers = make_user()
+    sections = {
+        "Dictionaries": "A dictionary maps keys to values. Python dictionaries are indexed "
+        "by keys.",
+        "Dictionary keys": "Dictionary keys must be immutable, so a Python dictionary key can "
+        "be a string, a number or a tuple of them.",
+        "Dictionary views": "The keys, values and items of a Python dictionary are views that "
+        "follow the dictionary as it changes.",
+        "Looping over dictionaries": "Looping over a Python dictionary gives its keys; items() "
+        "gives each key with its value in the dictionary.",
+        "Stacks": "A list can be used as a stack: append() puts an item on top and pop() takes "
+        "the top item off again.",
+    }
+    text = "".join(f"# {head}\n\n{body}\n\n" for head, body in sections.items())
+    doc = await ingest(client, headers, "structures.md", text.encode(), path="py/structures.md")
+    assert doc["status"] == "completed", doc
+    run_id = await start(client, headers, topic="Python lists and dictionaries", group_size=2)
+    await stream(client, headers, run_id)
+    spec = (await client.get("/status/proj_1", headers=headers)).json()
+    seats = spec["sections"]["sec_02"]["seats"].values()
+    assert all(s["extras"]["citations"][0]["filename"] == "structures.md" for s in seats)
+    readings = [s["data"]["reading"] for s in seats]
+    assert any("dictionar" in r for r in readings), readings
+    assert any("list" in r for r in readings), readings  # the part that ranks lower: lists

@@ -28,11 +28,12 @@ from studyforge.ai.errors import InvalidOutput
 from studyforge.ai.llm import LLM, Generation
 from studyforge.config import Settings
 from studyforge.documents.index import Scope
+from studyforge.documents.schemas import SearchHit
 from studyforge.documents.service import retrieve
 from studyforge.jobs import JobContext, job
 from studyforge.jobs.models import Job
 from studyforge.projects.models import Project
-from studyforge.projects.planner import varied
+from studyforge.projects.planner import interleave, topic_parts, varied
 from studyforge.projects.prompts import PROJECT, ProjectDraft
 from studyforge.projects.runlog import RunLog
 from studyforge.projects.service import FINAL, announce
@@ -41,6 +42,7 @@ from studyforge.projects.spec import ProjectSpec, validate
 log = logging.getLogger(__name__)
 PASSAGES = 6
 CANDIDATES = 16  # retrieved, of which `varied` keeps PASSAGES
+POOL = 48  # retrieved for a topic of several parts, which each part's best are taken from
 MIN_SCORE = 0.0  # retrieve ranks by fused rank: any hit matched the topic's words or meaning
 
 
@@ -72,21 +74,32 @@ def _update(session: Session, project: Project, **changes: Any) -> dict[str, Any
 def _passages(
     session: Session, ctx: JobContext, user_id: uuid.UUID, topic: str
 ) -> list[dict[str, Any]]:
-    hits = retrieve(session, ctx.services.ai.embedder, Scope(user_id), topic, CANDIDATES)
+    """The owner's passages on the topic, varied. A topic naming several things ("lists and
+    dictionaries") is also searched part by part, and each part's best passages among the
+    topic's own are moved up, so no part is left without a reading."""
+    embedder, scope = ctx.services.ai.embedder, Scope(user_id)
     found = [
-        {
-            "text": h.text,
-            "document_id": str(h.document_id),
-            "filename": h.filename,
-            "page": h.page,
-            "heading": h.heading,
-            "start": h.start,
-            "end": h.end,
-        }
-        for h in hits
-        if h.score > MIN_SCORE
+        _shape(h) for h in retrieve(session, embedder, scope, topic, POOL) if h.score > MIN_SCORE
     ]
-    return varied(found, PASSAGES)
+    pool = {(p["document_id"], p["start"]): p for p in found}
+    orders = [
+        [pool[key] for h in retrieve(session, embedder, scope, part, POOL)
+         if (key := (str(h.document_id), h.start)) in pool]
+        for part in topic_parts(topic)
+    ]  # fmt: skip
+    return varied(interleave(found[:CANDIDATES], *orders), PASSAGES)
+
+
+def _shape(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "text": hit.text,
+        "document_id": str(hit.document_id),
+        "filename": hit.filename,
+        "page": hit.page,
+        "heading": hit.heading,
+        "start": hit.start,
+        "end": hit.end,
+    }
 
 
 def _model(llm: LLM, settings: Settings) -> LLM:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from itertools import zip_longest
 from typing import Any
 
+from studyforge.ai.offline.text import split_sentences
 from studyforge.projects import jigsaw
 from studyforge.projects.spec import Part, Plan, PlanSection, SectionBody, SuccessCriterion
 from studyforge.projects.themes import MAX_GROUP, ROLES, SOURCES, Theme, part, task, theme_for
@@ -33,14 +35,34 @@ def minutes(duration_min: int) -> list[int]:
     return times
 
 
+_JOIN = re.compile(r"\s*(?:,|&|\band\b|\bvs\.?|\bversus\b)\s*", re.I)
+MAX_PARTS = 3
+_PROSE_END = re.compile(r"[.!?:;…][\"')\]]*$")
+
+
 def _numbers(topic: str, seats: int) -> list[int]:
     """A distinct, stable number per seat (so reruns of a topic give the same task)."""
     seed = int(hashlib.sha256(topic.casefold().encode()).hexdigest()[:8], 16)
     return [10 + (seed >> (i % 24)) % 40 + 7 * i for i in range(seats)]
 
 
+def _sentences(text: str) -> list[str]:
+    """The passage's sentences, as the offline engine splits them, from its first sentence up
+    to the next line that is not one (a heading, a list item or code starts something else)."""
+    pieces = [sentence.text for sentence in split_sentences(text)]
+    prose = [i for i, piece in enumerate(pieces) if _PROSE_END.search(piece)]
+    if not prose:
+        return pieces or [" ".join(text.split())]
+    out = []
+    for piece in pieces[prose[0] :]:
+        if not _PROSE_END.search(piece):
+            break
+        out.append(piece)
+    return out
+
+
 def _sentence(text: str, limit: int = 280) -> str:
-    first = re.split(r"(?<=[.!?])\s+", " ".join(text.split()), maxsplit=1)[0]
+    first = _sentences(text)[0]
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -48,7 +70,7 @@ def _excerpt(text: str, limit: int = 600) -> str:
     """The passage's first sentences, whole, up to `limit` characters (at least one), without
     a last sentence that introduces what follows (`...for instance:`)."""
     kept: list[str] = []
-    for sentence in re.split(r"(?<=[.!?:])\s+", " ".join(text.split())):
+    for sentence in _sentences(text):
         if kept and len(" ".join([*kept, sentence])) > limit:
             break
         kept.append(sentence)
@@ -57,25 +79,55 @@ def _excerpt(text: str, limit: int = 600) -> str:
     return _sentence(" ".join(kept), limit) if len(kept) == 1 else " ".join(kept)
 
 
+def stands_alone(passage: dict[str, Any]) -> bool:
+    """A passage a reader can work from: a few lines long and, if short, not ending in a colon
+    (the code or list it introduces is another passage)."""
+    text = passage.get("text", "").strip()
+    return len(text) >= 300 or (len(text) >= 80 and not text.endswith(":"))
+
+
+def topic_parts(topic: str) -> list[str]:
+    """The things a topic names together, each as a query that tells it from the others
+    ("Python lists and dictionaries" -> ["lists", "dictionaries"]: words the parts share are
+    left to the topic's own search). A topic that names one thing gives no parts."""
+    parts = [p.strip() for p in _JOIN.split(topic) if p and p.strip()]
+    if len(parts) < 2:
+        return []
+    if all(len(p.split()) == 1 for p in parts[1:]):
+        parts[0] = parts[0].split()[-1]
+    return parts[:MAX_PARTS]
+
+
+def interleave(first: list[dict[str, Any]], *orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`first` reordered so each of `orders` (rankings of some of the same passages, for each
+    part of the topic) has its best passage near the top: the best of each in turn, then the
+    next of each, skipping any already taken. Of an order only the passages that stand alone
+    count; the rest follow in `first`'s order."""
+    out: list[dict[str, Any]] = []
+    taken: set[int] = set()  # the same passage is the same object in every order
+    readable = [[p for p in order if stands_alone(p)] for order in orders]
+    for row in zip_longest(first, *readable):
+        for p in row:
+            if p is not None and id(p) not in taken:
+                taken.add(id(p))
+                out.append(p)
+    return out
+
+
 def varied(passages: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
     """`n` of the passages (best first) that a reader can work from and that cover the most
-    sections: first one per (document, heading) of those that stand alone, then the other
-    standalone ones, then the rest. A passage stands alone when it is a few lines long and, if
-    short, does not end in a colon (the code or list it introduces is another passage)."""
-
-    def alone(p: dict[str, Any]) -> bool:
-        text = p.get("text", "").strip()
-        return len(text) >= 300 or (len(text) >= 80 and not text.endswith(":"))
+    sections: first one per (document, heading) of those that stand alone (`stands_alone`),
+    then the other standalone ones, then the rest."""
 
     seen: set[tuple[Any, Any]] = set()
     first: list[dict[str, Any]] = []
     for p in passages:
         key = (p.get("document_id"), p.get("heading"))
-        if alone(p) and key not in seen:
+        if stands_alone(p) and key not in seen:
             seen.add(key)
             first.append(p)
-    rest = [p for p in passages if alone(p) and p not in first]
-    return (first + rest + [p for p in passages if not alone(p)])[:n]
+    rest = [p for p in passages if stands_alone(p) and p not in first]
+    return (first + rest + [p for p in passages if not stands_alone(p)])[:n]
 
 
 def _cite(passage: dict[str, Any]) -> dict[str, Any]:
