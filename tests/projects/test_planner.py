@@ -6,7 +6,7 @@ from typing import Any
 
 from studyforge.projects.planner import interleave, plan, topic_parts, varied
 from studyforge.projects.spec import Meta, Plan, ProjectSpec, SectionBody, validate
-from studyforge.projects.themes import theme_for
+from studyforge.projects.themes import MAX_GROUP, theme_for
 
 DICT = "Another useful data type is the dictionary. Dictionaries are indexed by keys, which can be any immutable type."  # noqa: E501
 LOOP = "When looping through dictionaries, the key and its value can be retrieved at once with items()."  # noqa: E501
@@ -116,6 +116,10 @@ def test_a_topic_without_numbers_or_passages_is_a_class_survey() -> None:
     assert all(seat["steps"][0] not in seat["objective"] for seat in seats)  # said once
     metrics = [c["metric"] for c in out["plan"]["sections"][1]["success_criteria"]]
     assert metrics == ["mean_error_pct", "seats_contributing"]
+    objectives = [section["math_objective"] for section in out["plan"]["sections"]]
+    assert len(set(objectives)) == 3  # each section has its own
+    seats = plan(_request("Photosynthesis", [], size=MAX_GROUP))["sections"]["sec_02"]["seats"]
+    assert len({seat["data"]["given"]["question"] for seat in seats.values()}) == MAX_GROUP
 
 
 def test_the_topic_picks_the_theme_before_the_title() -> None:

@@ -319,12 +319,21 @@ def plan(inputs: dict[str, Any]) -> dict[str, Any]:
         ],
         [SuccessCriterion(metric="steps_explained", target_op=">=", target_value=size)],
     ]
-    objective = theme.objective.format(topic=inputs["topic"], life_skill=inputs["life_skill"])
+    topic = inputs["topic"]
+    jigsaw = theme is SOURCES
+    objectives = [
+        f"Pose the questions the group will answer about {topic}"
+        + (" from the passages" if jigsaw else " and estimate the answers before working them out"),
+        theme.objective.format(topic=topic, life_skill=inputs["life_skill"]),
+        "Teach each passage to the group and compare the counts in the shared table"
+        if jigsaw
+        else "Explain each step of the working and compare the group's results with the estimates",
+    ]
     sections = [
         PlanSection(
             id=f"sec_{i + 1:02d}",
             name=name,
-            math_objective=objective,
+            math_objective=objectives[i],
             constraints={"time_min": times[i], "materials": list(theme.materials)},
             success_criteria=criteria[i],
             roles=roles,

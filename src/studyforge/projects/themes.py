@@ -140,7 +140,15 @@ SURVEY = (
     "How many times in the last week did you meet {topic} outside school?",
     "On a scale of 1 to 10, how useful is knowing about {topic} in everyday life?",
     "How many minutes a week would you spend learning more about {topic}?",
-)
+    "How many facts about {topic} can you name in one minute?",
+    "On a scale of 1 to 10, how interesting do you find {topic}?",
+    "How many people at home could explain {topic} to you?",
+    "How many questions about {topic} would you like answered?",
+    "On a scale of 1 to 5, how hard do you think {topic} is to learn?",
+    "How many school lessons have you had on {topic} this year?",
+    "How many books, videos or websites about {topic} have you used this month?",
+    "On a scale of 1 to 10, how important will {topic} be in the job you want?",
+)  # one per seat: MAX_GROUP of them
 # A topic with no number theme, when the owner has passages on it: a jigsaw (projects/jigsaw.py).
 SOURCES = Theme(
     "sources",
