@@ -37,6 +37,16 @@ async def written(client: httpx.AsyncClient, project_id: str) -> dict[str, Any]:
     return dict((await client.get(f"/status/{project_id}")).json())
 
 
+async def signed_in_with_token(
+    client: httpx.AsyncClient, make_user: UserMaker, name: str
+) -> dict[str, str]:
+    """Sign `name` in on the client (cookie) and return their bearer headers for the API."""
+    _, headers = make_user(name, "correct horse battery")
+    form = {"username": name, "password": "correct horse battery"}
+    assert (await client.post("/login", data=form)).status_code == 303
+    return headers
+
+
 async def test_projects_is_a_page_for_browsers_and_json_for_api_clients(
     client: httpx.AsyncClient, make_user: UserMaker
 ) -> None:
@@ -148,9 +158,7 @@ async def test_regenerate_and_delete_from_the_page(
 async def test_a_grounded_project_lists_its_sources_with_links(
     client: httpx.AsyncClient, make_user: UserMaker
 ) -> None:
-    _, headers = make_user("grounded", "correct horse battery")
-    form = {"username": "grounded", "password": "correct horse battery"}
-    assert (await client.post("/login", data=form)).status_code == 303
+    headers = await signed_in_with_token(client, make_user, "grounded")
     text = (
         "# Discounts\n\nA discount of 20 percent means you pay 80 percent of the price. "
         "Shops in the souq show the sale price on a tag.\n"
@@ -167,3 +175,30 @@ async def test_a_grounded_project_lists_its_sources_with_links(
     assert sources.count("<li>") == 1  # the same passage cited by several parts, listed once
     handout = (await client.get("/projects/p-web-1/seats/1", headers=BROWSER)).text
     assert escape(seat["data"]["reading"]) in handout
+
+
+async def test_a_reading_carries_the_code_example_that_follows_it(
+    client: httpx.AsyncClient, make_user: UserMaker
+) -> None:
+    headers = await signed_in_with_token(client, make_user, "coder")
+    code = "for key, value in scores.items():\n    print(key, value)"
+    text = (
+        "# Looping\n\nWhen looping through Python dictionaries, the key and its value can be "
+        f"retrieved at the same time with the items() method.\n\n```python\n{code}\n```\n\n"
+        "# Keys\n\nDictionary keys in Python must be immutable: strings, numbers or tuples.\n\n"
+        "```python\ndict.get(key, default)\n```\n"  # a signature, not an example
+    )
+    doc = await ingest(client, headers, "loops.md", text.encode(), path="py/loops.md")
+    assert doc["status"] == "completed", doc
+    jigsaw = {**FORM, "title": "Dictionaries", "topic": "Python dictionaries"}
+    await client.post("/projects/new", data=jigsaw, headers=ORIGIN)
+    seats = (await written(client, "p-web-1"))["sections"]["sec_02"]["seats"]
+    assert all("for key" not in s["data"]["reading"] for s in seats.values())  # code: no reading
+    looping = [s for s in seats.values() if "looping" in s["data"]["reading"]]
+    keys = [s for s in seats.values() if "immutable" in s["data"]["reading"]]
+    assert looping and keys, seats
+    assert all(s["data"]["example"] == code for s in looping)
+    assert all("example" not in s["data"] for s in keys)  # nothing but prose follows it
+    number = next(n for n, s in seats.items() if s in looping)
+    handout = (await client.get(f"/projects/p-web-1/seats/{number}", headers=BROWSER)).text
+    assert f'<pre class="project-code"><code>{escape(code)}</code></pre>' in handout

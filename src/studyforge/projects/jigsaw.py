@@ -61,7 +61,12 @@ def core(inputs: dict[str, Any], quotes: list[dict[str, Any]]) -> SectionBody:
             f"As {role}, become the group's expert on passage {n} "
             f"({source_label(quote['citation'])}): explain it and test it with examples.",
             steps,
-            {"role": role, "given": {"passage": n}, "reading": quote["excerpt"]},
+            {
+                "role": role,
+                "given": {"passage": n},
+                "reading": quote["excerpt"],
+                **({"example": quote["example"]} if quote.get("example") else {}),
+            },
             citations=[quote["citation"]],
         )
     return SectionBody(

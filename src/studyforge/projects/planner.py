@@ -303,7 +303,12 @@ def plan(inputs: dict[str, Any]) -> dict[str, Any]:
     size = min(int(inputs["group_size"]), MAX_GROUP)
     inputs = {**inputs, "group_size": size}
     quotes = [
-        {"quote": _sentence(p["text"]), "excerpt": _excerpt(p["text"]), "citation": _cite(p)}
+        {
+            "quote": _sentence(p["text"]),
+            "excerpt": _excerpt(p["text"]),
+            "example": p.get("example"),
+            "citation": _cite(p),
+        }
         for p in inputs.get("passages", [])
         if p.get("text", "").strip()
     ]
