@@ -177,7 +177,7 @@ async def test_a_grounded_project_lists_its_sources_with_links(
     assert escape(seat["data"]["reading"]) in handout
 
 
-async def test_a_reading_carries_the_code_example_that_follows_it(
+async def test_a_reading_carries_the_code_around_it(
     client: httpx.AsyncClient, make_user: UserMaker
 ) -> None:
     headers = await signed_in_with_token(client, make_user, "coder")
@@ -185,20 +185,25 @@ async def test_a_reading_carries_the_code_example_that_follows_it(
     text = (
         "# Looping\n\nWhen looping through Python dictionaries, the key and its value can be "
         f"retrieved at the same time with the items() method.\n\n```python\n{code}\n```\n\n"
-        "# Keys\n\nDictionary keys in Python must be immutable: strings, numbers or tuples.\n\n"
-        "```python\ndict.get(key, default)\n```\n"  # a signature, not an example
+        "# Keys\n\n```python\ndict.get(key, default)\n```\n\n"  # a signature: what follows
+        "Return the value for key if key is in the Python dictionary, else default.\n\n"
+        "```python\ndict.pop(key)\n```\n"  # the next entry's signature, not an example
     )
     doc = await ingest(client, headers, "loops.md", text.encode(), path="py/loops.md")
     assert doc["status"] == "completed", doc
     jigsaw = {**FORM, "title": "Dictionaries", "topic": "Python dictionaries"}
     await client.post("/projects/new", data=jigsaw, headers=ORIGIN)
     seats = (await written(client, "p-web-1"))["sections"]["sec_02"]["seats"]
-    assert all("for key" not in s["data"]["reading"] for s in seats.values())  # code: no reading
+    assert all(
+        "for key, value" not in s["data"]["reading"] for s in seats.values()
+    )  # code: no reading
     looping = [s for s in seats.values() if "looping" in s["data"]["reading"]]
-    keys = [s for s in seats.values() if "immutable" in s["data"]["reading"]]
-    assert looping and keys, seats
-    assert all(s["data"]["example"] == code for s in looping)
-    assert all("example" not in s["data"] for s in keys)  # nothing but prose follows it
+    entry = [s for s in seats.values() if "Return the value" in s["data"]["reading"]]
+    assert looping and entry, seats
+    assert all(s["data"]["example"] == code and "code" not in s["data"] for s in looping)
+    assert all(s["data"]["code"] == "dict.get(key, default)" for s in entry)
+    assert all("example" not in s["data"] for s in entry)
     number = next(n for n, s in seats.items() if s in looping)
     handout = (await client.get(f"/projects/p-web-1/seats/{number}", headers=BROWSER)).text
     assert f'<pre class="project-code"><code>{escape(code)}</code></pre>' in handout
+    assert handout.index(">Reading<") < handout.index(">Example<")  # read, then the example

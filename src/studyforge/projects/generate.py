@@ -1,6 +1,6 @@
 """The `projects.generate` job: passages -> one generation -> validate -> persist per section.
 
-1. Read the owner's passages on the topic (`documents.service.retrieve`), if there are any.
+1. Read the owner's passages on the topic, with the code around them (`passages.gather`).
 2. One `complete_json(PROJECT, inputs)`: the configured LLM or, offline, the planner. The
    answer must match the schema and fit the request (every section written, one seat per
    member, times within the lesson); the adapter sends the errors back once (the repair
@@ -27,26 +27,16 @@ from sqlalchemy.orm import Session
 from studyforge.ai.errors import InvalidOutput
 from studyforge.ai.llm import LLM, Generation
 from studyforge.config import Settings
-from studyforge.documents.index import Scope
-from studyforge.documents.models import Passage
-from studyforge.documents.schemas import SearchHit
-from studyforge.documents.service import retrieve
 from studyforge.jobs import JobContext, job
 from studyforge.jobs.models import Job
 from studyforge.projects.models import Project
-from studyforge.projects.planner import interleave, topic_parts, varied
+from studyforge.projects.passages import gather
 from studyforge.projects.prompts import PROJECT, ProjectDraft
 from studyforge.projects.runlog import RunLog
 from studyforge.projects.service import FINAL, announce
 from studyforge.projects.spec import ProjectSpec, validate
 
 log = logging.getLogger(__name__)
-PASSAGES = 6
-CANDIDATES = 16  # retrieved, of which `varied` keeps PASSAGES
-EXAMPLE_LINES = 12  # of a code example shown under a reading, at most
-READABLE = ("prose", "list")  # passage kinds a seat can read aloud and explain
-POOL = 48  # retrieved for a topic of several parts, which each part's best are taken from
-MIN_SCORE = 0.0  # retrieve ranks by fused rank: any hit matched the topic's words or meaning
 
 
 def _locked(session: Session, project_pk: uuid.UUID, run_id: str) -> Project | None:
@@ -72,62 +62,6 @@ def _update(session: Session, project: Project, **changes: Any) -> dict[str, Any
     if "status" in changes:
         project.status = changes["status"]
     return spec
-
-
-def _passages(
-    session: Session, ctx: JobContext, user_id: uuid.UUID, topic: str
-) -> list[dict[str, Any]]:
-    """The owner's passages on the topic, varied, each with the code example that follows it.
-    Code and tables are not readings. A topic naming several things ("lists and dictionaries")
-    is also searched part by part, and each part's best passages among the topic's own are
-    moved up, so no part is left without a reading."""
-    embedder, scope = ctx.services.ai.embedder, Scope(user_id)
-    hits = retrieve(session, embedder, scope, topic, POOL)
-    found = [_shape(h) for h in hits if h.score > MIN_SCORE and h.kind in READABLE]
-    pool = {(p["document_id"], p["start"]): p for p in found}
-    orders = [
-        [pool[key] for h in retrieve(session, embedder, scope, part, POOL)
-         if (key := (str(h.document_id), h.start)) in pool]
-        for part in topic_parts(topic)
-    ]  # fmt: skip
-    chosen = varied(interleave(found[:CANDIDATES], *orders), PASSAGES)
-    for passage in chosen:
-        passage["example"] = _example(session, user_id, passage)
-    return chosen
-
-
-def _example(session: Session, user_id: uuid.UUID, passage: dict[str, Any]) -> str | None:
-    """The code example that follows the passage in its document, if the next passage is code
-    (a tutorial's prose and its example are passages of their own), cut to EXAMPLE_LINES.
-    A single line that is not a prompt (`>>>`, `$`) is a signature, not an example."""
-    row = session.execute(
-        select(Passage.kind, Passage.text)
-        .where(
-            Passage.user_id == user_id,
-            Passage.document_id == uuid.UUID(passage["document_id"]),
-            Passage.start >= passage["end"],
-        )
-        .order_by(Passage.start)
-        .limit(1)
-    ).first()
-    if row is None or row.kind != "code":
-        return None
-    lines = row.text.strip("\n").splitlines()
-    if len(lines) == 1 and not lines[0].startswith((">>>", "$ ")):
-        return None  # one line of code such as "list.insert(i, x)": the next entry's signature
-    return "\n".join(lines[:EXAMPLE_LINES] + (["..."] if len(lines) > EXAMPLE_LINES else []))
-
-
-def _shape(hit: SearchHit) -> dict[str, Any]:
-    return {
-        "text": hit.text,
-        "document_id": str(hit.document_id),
-        "filename": hit.filename,
-        "page": hit.page,
-        "heading": hit.heading,
-        "start": hit.start,
-        "end": hit.end,
-    }
 
 
 def _model(llm: LLM, settings: Settings) -> LLM:
@@ -169,7 +103,9 @@ def generate(ctx: JobContext, project_pk: str, run_id: str) -> dict[str, Any]:
             "title": project.title,
             **{k: spec["meta"][k] for k in ("topic", "life_skill", "group_size", "duration_min")},
         }
-        inputs["passages"] = _passages(session, ctx, project.user_id, inputs["topic"])
+        inputs["passages"] = gather(
+            session, ctx.services.ai.embedder, project.user_id, inputs["topic"]
+        )
     ctx.progress(10, "Planning the project", stage="planning")
     llm = _model(ctx.services.ai.llm, settings)
     prompt_path = runlog.write_json(

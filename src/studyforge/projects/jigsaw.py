@@ -64,8 +64,9 @@ def core(inputs: dict[str, Any], quotes: list[dict[str, Any]]) -> SectionBody:
             {
                 "role": role,
                 "given": {"passage": n},
+                **{key: quote[key] for key in ("code",) if quote.get(key)},
                 "reading": quote["excerpt"],
-                **({"example": quote["example"]} if quote.get("example") else {}),
+                **{key: quote[key] for key in ("example",) if quote.get(key)},
             },
             citations=[quote["citation"]],
         )

@@ -306,6 +306,7 @@ def plan(inputs: dict[str, Any]) -> dict[str, Any]:
         {
             "quote": _sentence(p["text"]),
             "excerpt": _excerpt(p["text"]),
+            "code": p.get("code"),
             "example": p.get("example"),
             "citation": _cite(p),
         }
