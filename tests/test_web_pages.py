@@ -12,6 +12,7 @@ from studyforge.courses.models import Course
 from studyforge.documents.models import Document, DocumentStatus
 from studyforge.jobs.models import Job, JobStatus
 from studyforge.platform import Platform
+from studyforge.web.pages import code_spans
 from tests.conftest import UserMaker
 
 pytestmark = pytest.mark.anyio
@@ -149,3 +150,16 @@ async def test_the_grade_level_is_required_in_the_form_not_silently_defaulted(
     page = (await client.get("/studio")).text
     grade = page.split('id="course-grade"', 1)[1].split(">", 1)[0]
     assert "required" in grade and 'value="Grade 8"' in grade  # shown, and cannot be emptied
+
+
+def test_inline_code_spans_are_shown_as_code_after_escaping() -> None:
+    assert (
+        code_spans("use `d.items()` <b>now</b>")
+        == "use <code>d.items()</code> &lt;b&gt;now&lt;/b&gt;"
+    )
+    assert (
+        code_spans("`<script>alert(1)</script>`")
+        == "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"
+    )
+    assert code_spans("a lone ` tick stays") == "a lone ` tick stays"
+    assert code_spans("`two\nlines`") == "`two\nlines`"  # a span never crosses a line

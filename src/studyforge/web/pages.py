@@ -7,6 +7,7 @@ with `render()` and the `PageUser` dependency.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -88,8 +90,16 @@ def ago(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def code_spans(text: object) -> Markup:
+    """The text, escaped, with its `inline code` spans (as extracted passages mark them) shown
+    as <code>."""
+    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", str(escape(str(text)))))
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.filters["ago"] = ago
+templates.env.filters["code_spans"] = code_spans
 
 
 def safe_next(value: str | None) -> str:
