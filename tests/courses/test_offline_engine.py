@@ -195,3 +195,31 @@ def test_sources_without_headings_are_cut_by_topic_and_named_by_their_terms():
     assert [x["sources"] for x in lessons] == [[0, 1], [2, 3]]  # cut where the subject changes
     for lesson, words in zip(lessons, (topics["tides"], topics["glaciers"]), strict=True):
         assert lesson["title"].lower() in words.lower() and not code_like(lesson["title"])
+
+
+def test_signatures_do_not_crowd_out_the_examples_and_no_lead_dangles() -> None:
+    heading = "Data Structures > More on Lists"
+    parts: list[tuple[str, str]] = []
+    for name in ("append", "extend", "insert", "remove", "pop", "clear", "index", "count",
+                 "sort", "reverse", "copy"):  # fmt: skip
+        parts += [("code", f"list.{name}(x)"), ("prose", f"The {name} method changes the list.")]
+    parts.append(("prose", "An example that uses most of the list methods:"))
+    parts.append(("code", ">>> fruits = ['orange', 'apple']\n>>> fruits.count('apple')\n1"))
+    parts.append(("prose", "List comprehensions can contain complex expressions:"))  # the end
+    sources = [
+        {"index": i, "document_id": "d1", "path": "tutorial/datastructures.html", "page": None,
+         "heading": heading, "kind": kind, "lang": None, "text": text}
+        for i, (kind, text) in enumerate(parts)
+    ]  # fmt: skip
+    lesson = {"title": "More on Lists", "key_concepts": [], "description": "Lists."}
+    content = offline_lesson.lesson({"lesson": lesson, "sources": sources})
+    paragraphs = [p for section in content["sections"] for p in section["paragraphs"]]
+    code = [p["text"] for p in paragraphs if p.get("kind") == "code"]
+    assert len(code) == offline_lesson.MAX_CODE_BLOCKS and code[-1] == parts[-2][1]
+    assert all(not p["text"].endswith("complex expressions:") for p in paragraphs)
+    example = next(i for i, p in enumerate(paragraphs) if p["text"] == code[-1])
+    assert paragraphs[example - 1]["text"].endswith("uses most of the list methods:")
+    shown = {p["citations"][0] for p in paragraphs}
+    for p in paragraphs:  # a sentence ending in ":" is followed by what it introduces
+        if p["text"].endswith(":"):
+            assert p["citations"][0] + 1 in shown

@@ -14,7 +14,7 @@ import itertools
 import re
 from typing import Any
 
-from studyforge.ai.offline.terms import defined_terms
+from studyforge.ai.offline.terms import defined_terms, worked_example
 from studyforge.ai.offline.text import central_sentences
 from studyforge.courses.offline import Source, prose_sentences, title_of
 
@@ -29,20 +29,19 @@ def lesson(inputs: dict[str, Any]) -> dict[str, Any]:
     """Sections (one per heading when the lesson spans several) of cited paragraphs and code."""
     sources: list[Source] = inputs["sources"]
     plan = inputs["lesson"]
-    keep = _chosen_sentences(sources)
+    code = _kept_code(sources)
+    keep = _chosen_sentences(sources, code)
     headings = list(dict.fromkeys(s.get("heading") for s in sources))
     sections: list[dict[str, Any]] = []
-    code_left = MAX_CODE_BLOCKS
     for source in sources:
         heading = title_of(source.get("heading")) if len(headings) > 1 else ""
         if not sections or sections[-1]["heading"] != heading:
             sections.append({"heading": heading, "paragraphs": []})
         paragraphs = sections[-1]["paragraphs"]
         if source.get("kind") == "code":
-            if code_left and source["text"].count("\n") < MAX_CODE_LINES:
+            if source["index"] in code:
                 paragraphs.append({"text": source["text"], "citations": [source["index"]],
                                    "kind": "code", "lang": source.get("lang")})  # fmt: skip
-                code_left -= 1
             continue
         if source.get("kind") == "list":
             if len(source["text"]) <= MAX_LIST_CHARS:
@@ -63,20 +62,35 @@ def _sentences(source: Source) -> list[str]:
     return [t for _, t in prose_sentences([source])]
 
 
-def _chosen_sentences(sources: list[Source]) -> dict[int, set[str]]:
+def _kept_code(sources: list[Source]) -> set[int]:
+    """The source indexes of the code blocks shown: at most MAX_CODE_BLOCKS of those under
+    MAX_CODE_LINES, worked examples before lone signature lines (an API page's ten signatures
+    must not crowd out the examples that follow them)."""
+    code = [s for s in sources if s.get("kind") == "code"]
+    fits = [s for s in code if s["text"].count("\n") < MAX_CODE_LINES]
+    ranked = sorted(fits, key=lambda s: not worked_example(s["text"]))  # stable: source order
+    return {s["index"] for s in ranked[:MAX_CODE_BLOCKS]}
+
+
+def _chosen_sentences(sources: list[Source], code: set[int]) -> dict[int, set[str]]:
     """Per source index, the sentences to keep: the most central ones overall, plus the
-    sentence that introduces each code example."""
+    sentence that introduces each code example or list shown; never a sentence that
+    introduces code that is left out ("For example:" with nothing after it)."""
     everything = prose_sentences(sources)
     picked = central_sentences([t for _, t in everything], MAX_PROSE_SENTENCES)
     keep: dict[int, set[str]] = {}
     for i in picked:
         index, text = everything[i]
         keep.setdefault(index, set()).add(text)
-    for before, after in itertools.pairwise(sources):
-        if after.get("kind") in ("code", "list") and before.get("kind", "prose") == "prose":
-            lead = _sentences(before)
-            if lead:
-                keep.setdefault(before["index"], set()).add(lead[-1])
+    for before, after in itertools.pairwise([*sources, None]):
+        lead = _sentences(before) if before.get("kind", "prose") == "prose" else []
+        if not lead:
+            continue
+        kind = after.get("kind") if after else None
+        if kind == "list" or (kind == "code" and after and after["index"] in code):
+            keep.setdefault(before["index"], set()).add(lead[-1])
+        elif lead[-1].endswith(":"):  # what it introduces is not shown (or in another lesson)
+            keep.get(before["index"], set()).discard(lead[-1])
     return keep
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyforge.ai.embeddings import Embedder
+from studyforge.ai.offline.terms import worked_example
 from studyforge.documents.index import Scope
 from studyforge.documents.models import Passage
 from studyforge.documents.schemas import SearchHit
@@ -28,7 +29,6 @@ POOL = 48  # retrieved, which each part of a topic's best are taken from
 MIN_SCORE = 0.0  # retrieve ranks by fused rank: any hit matched the topic's words or meaning
 READABLE = ("prose", "list")  # passage kinds a seat can read aloud and explain
 EXAMPLE_LINES = 12  # of a code example shown under a reading, at most
-PROMPTS = (">>>", "$ ")  # a line of code starting so is an example even alone
 
 
 def gather(
@@ -67,23 +67,19 @@ def _beside(
     return session.scalars(query.limit(1)).first()
 
 
-def _lines(row: Passage | None) -> list[str]:
-    return row.text.strip("\n").splitlines() if row is not None and row.kind == "code" else []
-
-
 def _signature(row: Passage | None, passage: dict[str, Any]) -> str | None:
     """One line of code right before the passage, under its heading: what it describes."""
-    lines = _lines(row)
-    alone = len(lines) == 1 and not lines[0].startswith(PROMPTS)
-    return lines[0] if alone and row is not None and row.heading == passage["heading"] else None
+    if row is None or row.kind != "code" or worked_example(row.text):
+        return None
+    return row.text.strip() if row.heading == passage["heading"] else None
 
 
 def _example(row: Passage | None) -> str | None:
-    """The code after the passage, cut to EXAMPLE_LINES. A single line that is not a prompt is
-    the next entry's signature ("list.insert(i, x)"), not an example."""
-    lines = _lines(row)
-    if not lines or (len(lines) == 1 and not lines[0].startswith(PROMPTS)):
+    """The code after the passage, cut to EXAMPLE_LINES; not a lone signature line (that is
+    the next entry's: "list.insert(i, x)")."""
+    if row is None or row.kind != "code" or not worked_example(row.text):
         return None
+    lines = row.text.strip("\n").splitlines()
     return "\n".join(lines[:EXAMPLE_LINES] + (["..."] if len(lines) > EXAMPLE_LINES else []))
 
 

@@ -91,6 +91,13 @@ def code_like(text: str) -> bool:
     return bool(tokens) and odd / len(tokens) > 0.2
 
 
+def worked_example(code: str) -> bool:
+    """True for a code block that shows something being done: several lines, or a prompt line
+    (`>>>`, `$`). A lone line such as "list.insert(i, x)" is an API entry's signature."""
+    lines = code.strip("\n").splitlines()
+    return len(lines) > 1 or (bool(lines) and lines[0].lstrip().startswith((">>>", "$ ")))
+
+
 def plain_word(word: str) -> bool:
     lowered = word.lower()
     return (
