@@ -223,3 +223,25 @@ def test_signatures_do_not_crowd_out_the_examples_and_no_lead_dangles() -> None:
     for p in paragraphs:  # a sentence ending in ":" is followed by what it introduces
         if p["text"].endswith(":"):
             assert p["citations"][0] + 1 in shown
+
+
+def test_a_long_section_with_its_subsections_names_the_lesson() -> None:
+    def source(i: int, heading: str, words: int) -> dict:
+        text = " ".join(["Lists keep their items in order and can change."] * (words // 9))
+        return {"index": i, "document_id": "d1", "path": "datastructures.html", "page": None,
+                "heading": f"Data Structures > {heading}", "kind": "prose", "lang": None,
+                "text": text}  # fmt: skip
+
+    sources = [
+        source(0, "More on Lists", 600),
+        source(1, "More on Lists > Using Lists as Stacks", 100),
+        source(2, "More on Lists > List Comprehensions", 300),
+        source(3, "Tuples and Sequences", 900),
+    ]
+    outline = offline.outline({"topic": "Lists", "num_lessons": 2, "sources": sources})
+    assert [lesson["title"] for lesson in outline["lessons"]] == [
+        "More on Lists",
+        "Tuples and Sequences",
+    ]
+    assert outline["lessons"][0]["learning_objectives"][0] == "Explain lists"  # not "more on"
+    assert offline.objectives("An Introduction to Sets (part 2)", [], False) == ["Explain sets"]

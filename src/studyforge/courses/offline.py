@@ -168,11 +168,21 @@ def _plan(group: list[Segment], paths: list[str]) -> dict[str, Any]:
 
 
 def _title(group: list[Segment], concepts: list[str], paths: list[str]) -> str:
-    """The heading of the group's main section, or "A and B" for two equal ones, or the
-    parent heading when the group holds all of its sections, else "A, B and C" ("and more"
-    beyond three); a key term of the text where there are no headings."""
+    """The heading of a section that is most of the text, when the rest are its subsections
+    ("More on Lists" with its stacks and comprehensions); else the heading of the group's main
+    section, or "A and B" for two equal ones, or the parent heading when the group holds all of
+    its sections, else "A, B and C" ("and more" beyond three); a key term of the text where
+    there are no headings."""
     paths_here = [seg[0].get("heading") or "" for seg in group]
-    # A chapter's introduction merged with its first sections does not name the lesson.
+    for path, seg in zip(paths_here, group, strict=True):
+        below = [_size([other]) for p, other in zip(paths_here, group, strict=True) if p != path]
+        if (
+            path
+            and all(p == path or p.startswith(path + " > ") for p in paths_here)
+            and (_size([seg]) >= max(below, default=0))
+        ):  # a section that is most of the text, with its subsections: it names the lesson
+            return title_of(path)
+    # A chapter's short introduction merged with its first sections does not name the lesson.
     named = [
         (title_of(path), _size([seg]))
         for path, seg in zip(paths_here, group, strict=True)
@@ -216,11 +226,17 @@ def _description(sentences: list[tuple[int, str]]) -> str:
 
 
 _GERUND = re.compile(r"^[A-Z][a-z]+ing\b")
+# A heading's lead-in that is not what is learnt: "More on Lists" teaches lists.
+_LEAD_IN = re.compile(
+    r"^(?:more (?:on|about)|(?:an |a )?(?:introduction|intro) to|getting started with|"
+    r"(?:the )?basics of|a (?:first |brief |quick )?look at|notes on)\s+(?=\S)",
+    re.I,
+)
 
 
 def objectives(title: str, defined: list[str], has_code: bool) -> list[str]:
     """Templated objectives from the title, with a verb that fits the kind of heading."""
-    phrase = _lower(re.sub(r"\s*\(part \d+\)$", "", title))
+    phrase = _lower(_LEAD_IN.sub("", re.sub(r"\s*\(part \d+\)$", "", title)))
     if _GERUND.match(title):
         goals = [f"Practise {phrase}"]
     elif title.lower().startswith(("what ", "how ", "why ", "when ")):

@@ -27,7 +27,7 @@ _FILLER_TEXT = """
     see shown show shows make makes made take takes get gets got set sets put puts let lets
     say says said called call calls way means mean meaning let's here there yes okay way
     able unable whether either neither per via etc versus twice once every each allows allow
-    provides provide
+    provides provide whose whatever special
     contains contain includes include requires require gives give becomes become causes cause
     happens happen occurs occur tells tell helps help creates create defines define describes
     describe prints raises handles works starts ends looks seems needs wants tries keeps goes
