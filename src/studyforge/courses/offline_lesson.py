@@ -10,7 +10,6 @@ explanation quotes the source sentence). Question stems are fixed wording.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 from typing import Any
 
@@ -82,12 +81,13 @@ def _chosen_sentences(sources: list[Source], code: set[int]) -> dict[int, set[st
     for i in picked:
         index, text = everything[i]
         keep.setdefault(index, set()).add(text)
-    for before, after in itertools.pairwise([*sources, None]):
+    following: list[Source | None] = [*sources[1:], None]
+    for before, after in zip(sources, following, strict=True):
         lead = _sentences(before) if before.get("kind", "prose") == "prose" else []
         if not lead:
             continue
         kind = after.get("kind") if after else None
-        if kind == "list" or (kind == "code" and after and after["index"] in code):
+        if kind == "list" or (kind == "code" and after is not None and after["index"] in code):
             keep.setdefault(before["index"], set()).add(lead[-1])
         elif lead[-1].endswith(":"):  # what it introduces is not shown (or in another lesson)
             keep.get(before["index"], set()).discard(lead[-1])
