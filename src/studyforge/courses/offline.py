@@ -175,12 +175,10 @@ def _title(group: list[Segment], concepts: list[str], paths: list[str]) -> str:
     there are no headings."""
     paths_here = [seg[0].get("heading") or "" for seg in group]
     for path, seg in zip(paths_here, group, strict=True):
-        below = [_size([other]) for p, other in zip(paths_here, group, strict=True) if p != path]
-        if (
-            path
-            and all(p == path or p.startswith(path + " > ") for p in paths_here)
-            and (_size([seg]) >= max(below, default=0))
-        ):  # a section that is most of the text, with its subsections: it names the lesson
+        if not path or not all(p == path or p.startswith(path + " > ") for p in paths_here):
+            continue
+        others = [_size([o]) for p, o in zip(paths_here, group, strict=True) if p != path]
+        if _size([seg]) >= max(others, default=0):  # most of the text, with its subsections
             return title_of(path)
     # A chapter's short introduction merged with its first sections does not name the lesson.
     named = [

@@ -187,21 +187,14 @@ def _persist(ctx: JobContext, pk: uuid.UUID, run_id: str, full: ProjectSpec) -> 
     total = len(full.plan.sections)
     for n, section in enumerate(full.plan.sections, start=1):
         body = full.sections[section.id].model_dump(mode="json")
+        where = {"section_id": section.id, "name": section.name, "index": n, "total": total}
         with ctx.sessions.begin() as session:
             project = _locked(session, pk, run_id)
             if project is None:
                 return n - 1
             if section.id in project.spec_json.get("sections", {}):
                 continue
-            announce(
-                session,
-                project,
-                "project.section_started",
-                section_id=section.id,
-                name=section.name,
-                index=n,
-                total=total,
-            )
+            announce(session, project, "project.section_started", **where)
         ctx.check_cancelled()
         with ctx.sessions.begin() as session:
             project = _locked(session, pk, run_id)
@@ -215,14 +208,6 @@ def _persist(ctx: JobContext, pk: uuid.UUID, run_id: str, full: ProjectSpec) -> 
                 plan={**plan, "sections": [*kept, section.model_dump(mode="json")]},
                 sections={**project.spec_json.get("sections", {}), section.id: body},
             )
-            announce(
-                session,
-                project,
-                "project.section_completed",
-                section_id=section.id,
-                name=section.name,
-                index=n,
-                total=total,
-            )
+            announce(session, project, "project.section_completed", **where)
         ctx.progress(10 + 85 * n // total, f"Section {section.name} written", stage="sections")
     return total
